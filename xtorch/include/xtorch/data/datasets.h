@@ -1,0 +1,55 @@
+#pragma once
+// Finding datasets on disk, and synthetic stand-ins for a fresh machine.
+//
+// Every example reads its data from a directory: the --data-dir flag, else
+// $XT_DATA_DIR, else ./data. When a dataset is not there the loaders fall back
+// to a small synthetic dataset with the same schema and say so in
+// DataSource::description: never silently.
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "xtorch/data/csv.h"
+
+namespace xt::data {
+
+// flag if not empty, else $XT_DATA_DIR if set, else "data".
+std::filesystem::path resolve_data_dir(const std::string& flag_value);
+
+// The first of `candidates` (relative to `data_dir`) that exists.
+std::optional<std::filesystem::path> find_data_file(const std::filesystem::path& data_dir,
+                                                    const std::vector<std::string>& candidates);
+
+struct DataSource {
+  bool synthetic = false;
+  std::filesystem::path file;  // empty when synthetic
+  std::string description;     // one line for the user
+};
+
+// ---- UCI Appliances Energy Prediction (Candanedo et al. 2017) ----
+
+// The 28 numeric columns of energydata_complete.csv, in file order; the file
+// also has a "date" column.
+const std::vector<std::string>& appliances_numeric_columns();
+
+struct AppliancesData {
+  CsvTable table;  // "date" (date-time) + the numeric columns
+  DataSource source;
+};
+
+enum class Fallback { Synthetic, Fail };
+
+// Looks for uci_appliances_energy/energydata_complete.csv[.gz] (or the file
+// directly in data_dir). Not found: synthetic data (Fallback::Synthetic) or a
+// DataError naming where it looked (Fallback::Fail).
+AppliancesData load_appliances_energy(const std::filesystem::path& data_dir,
+                                      Fallback fallback = Fallback::Synthetic, std::uint64_t synthetic_seed = 0);
+
+// Same schema and 10-minute steps as the real file: daily and weekly cycles,
+// occupancy-driven appliance use with spikes, weather, and two random columns.
+CsvTable make_synthetic_appliances(std::int64_t rows, std::uint64_t seed);
+
+}  // namespace xt::data

@@ -1,0 +1,52 @@
+#pragma once
+// ExportableModule: a LibTorch C++ module that can describe itself.
+//
+// LibTorch cannot turn a C++ frontend module into TorchScript (there is no
+// torch.jit.script for C++ classes). Each model in this library therefore
+// writes its forward pass a second time, as TorchScript source, using only
+// `torch.<aten op>` builtins and its own parameters. The serialize layer builds
+// a real torch::jit::Module from that source and the module's parameters, so
+// the file can be loaded with no knowledge of the C++ class: by
+// torch::jit::load in C++, or torch.jit.load in Python.
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+#include <torch/nn/module.h>
+
+#include "xtorch/serialize/manifest.h"
+
+namespace xt::nn {
+
+class ExportableModule : public torch::nn::Module {
+ public:
+  using torch::nn::Module::Module;
+
+  // Registry name, e.g. "LSTMForecaster". Stored in the manifest.
+  virtual std::string model_type() const = 0;
+
+  // Everything needed to rebuild the module (sizes, not weights).
+  virtual nlohmann::json config() const = 0;
+
+  // TorchScript source of `def forward(self, ...)`. Parameters and buffers are
+  // referenced as attributes named by script_name(), e.g. `self.head_weight`
+  // for the parameter "head.weight". The boolean attribute `self.training`
+  // exists, so dropout can follow train()/eval().
+  virtual std::string torchscript_source() const = 0;
+
+  // Inputs and outputs of forward(); -1 marks a dynamic dimension.
+  virtual std::vector<TensorSpec> input_specs() const = 0;
+  virtual std::vector<TensorSpec> output_specs() const = 0;
+
+  // Runs the eager C++ forward on inputs laid out as input_specs() says. Used
+  // to verify every exported file against the model it came from.
+  virtual torch::Tensor eager_forward(const std::vector<torch::Tensor>& inputs) = 0;
+
+  // The attribute name a parameter or buffer gets in the scripted module:
+  // dots of the nested name become underscores ("lstm.weight_ih_l0" ->
+  // "lstm_weight_ih_l0").
+  static std::string script_name(const std::string& parameter_name);
+};
+
+}  // namespace xt::nn

@@ -1,0 +1,51 @@
+#pragma once
+// Line plots written as PNG: forecast vs truth, loss curves, ROC curves.
+// Drawn with OpenCV (kept out of this header).
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace xt {
+
+struct Color {
+  std::uint8_t r = 0, g = 0, b = 0;
+};
+
+class LinePlot {
+ public:
+  LinePlot(std::string title, std::string x_label, std::string y_label);
+
+  // Adds a series; without a color the next one of a fixed palette is used.
+  LinePlot& add(std::string label, std::vector<double> x, std::vector<double> y);
+  LinePlot& add(std::string label, std::vector<double> x, std::vector<double> y, Color color);
+  // Labels for x ticks (default: the number). E.g. dates from epoch seconds.
+  LinePlot& x_tick_format(std::function<std::string(double)> format);
+  // Explicit x tick positions (default: round numbers).
+  LinePlot& x_ticks(std::vector<double> positions);
+  // A vertical dashed line at x with a label (e.g. "resumed").
+  LinePlot& marker(double x, std::string label);
+
+  // Writes the PNG atomically. Throws on an empty plot or a write failure.
+  void save_png(const std::filesystem::path& path, int width = 1200, int height = 480) const;
+
+ private:
+  struct Series {
+    std::string label;
+    std::vector<double> x, y;
+    Color color;
+  };
+  struct Marker {
+    double x;
+    std::string label;
+  };
+  std::string title_, x_label_, y_label_;
+  std::vector<Series> series_;
+  std::vector<Marker> markers_;
+  std::function<std::string(double)> x_format_;
+  std::vector<double> x_ticks_;
+};
+
+}  // namespace xt

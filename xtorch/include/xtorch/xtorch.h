@@ -1,0 +1,30 @@
+#pragma once
+// Umbrella header for the xtorch library.
+
+#include "xtorch/error.h"
+#include "xtorch/version.h"
+
+#include "xtorch/data/csv.h"
+#include "xtorch/data/csv_dataset.h"
+#include "xtorch/data/datasets.h"
+#include "xtorch/data/scaler.h"
+#include "xtorch/data/time_series.h"
+
+#include "xtorch/metrics/regression.h"
+
+#include "xtorch/nn/exportable.h"
+#include "xtorch/nn/lstm_forecaster.h"
+
+#include "xtorch/serialize/manifest.h"
+#include "xtorch/serialize/model_file.h"
+#include "xtorch/serialize/torchscript.h"
+
+#include "xtorch/train/trainer.h"
+
+#include "xtorch/util/atomic_file.h"
+#include "xtorch/util/format.h"
+#include "xtorch/util/plot.h"
+#include "xtorch/util/progress.h"
+#include "xtorch/util/report.h"
+#include "xtorch/util/runtime.h"
+#include "xtorch/util/sha256.h"

@@ -1,0 +1,180 @@
+#include "xtorch/serialize/model_file.h"
+
+#include <torch/version.h>
+
+#include <fstream>
+#include <limits>
+#include <sstream>
+
+#include "xtorch/error.h"
+#include "xtorch/serialize/torchscript.h"
+#include "xtorch/util/atomic_file.h"
+#include "xtorch/util/format.h"
+#include "xtorch/version.h"
+
+namespace xt {
+namespace fs = std::filesystem;
+namespace {
+
+// Sets eval mode and disables autograd for a scope, then restores the mode.
+class InferenceScope {
+ public:
+  explicit InferenceScope(torch::nn::Module& module) : module_(module), was_training_(module.is_training()) {
+    module_.eval();
+  }
+  InferenceScope(const InferenceScope&) = delete;
+  InferenceScope& operator=(const InferenceScope&) = delete;
+  ~InferenceScope() { module_.train(was_training_); }
+
+ private:
+  torch::nn::Module& module_;
+  bool was_training_;
+  torch::NoGradGuard no_grad_;
+};
+
+std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+
+// Cheap structural checks before handing the file to the zip reader, whose own
+// messages ("failed finding central directory") do not say what went wrong.
+void check_archive_shape(const fs::path& path) {
+  std::error_code ec;
+  if (!fs::exists(path, ec)) throw SerializationError(path, "file does not exist");
+  if (!fs::is_regular_file(path, ec)) throw SerializationError(path, "is not a regular file");
+  const auto size = fs::file_size(path, ec);
+  if (ec) throw SerializationError(path, "cannot read file size: " + ec.message());
+  if (size == 0) throw SerializationError(path, "file is empty (0 bytes)");
+
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw SerializationError(path, "cannot open for reading");
+  char magic[4] = {};
+  in.read(magic, 4);
+  if (in.gcount() < 4 || std::string(magic, 4) != std::string("PK\x03\x04", 4)) {
+    throw SerializationError(path, "not a TorchScript archive (no zip header at the start of the file; " +
+                                       format_bytes(size) + ")");
+  }
+  // The end-of-central-directory record sits in the last 22 + 65535 bytes.
+  const std::uint64_t tail = std::min<std::uint64_t>(size, 22 + 65535);
+  std::string end(tail, '\0');
+  in.seekg(static_cast<std::streamoff>(size - tail));
+  in.read(end.data(), static_cast<std::streamsize>(tail));
+  if (end.rfind(std::string("PK\x05\x06", 4)) == std::string::npos) {
+    throw SerializationError(path, "truncated: the zip archive has no end-of-central-directory record (file is " +
+                                       format_bytes(size) +
+                                       "; was the save interrupted or the copy cut short?)");
+  }
+}
+
+}  // namespace
+
+static void verify_saved_file(nn::ExportableModule& model, const fs::path& written, const fs::path& path,
+                       const ModelInfo& info) {
+  torch::Tensor expected;
+  {
+    InferenceScope scope(model);
+    expected = model.eager_forward(info.verify_inputs);
+  }
+  LoadedModel loaded = load_model(written);
+  const double diff = max_abs_diff(expected, loaded.forward(info.verify_inputs));
+  if (!(diff <= info.verify_tolerance)) {
+    throw SerializationError(path, "verification failed: the reloaded model differs from the eager model by " +
+                                       std::to_string(diff) + " (tolerance " +
+                                       std::to_string(info.verify_tolerance) + "); nothing was written");
+  }
+}
+
+double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b) {
+  if (a.sizes() != b.sizes()) return std::numeric_limits<double>::infinity();
+  if (a.numel() == 0) return 0.0;
+  return (a.to(torch::kFloat64) - b.to(torch::kFloat64)).abs().max().item<double>();
+}
+
+void save_model(nn::ExportableModule& model, const fs::path& path, const ModelInfo& info) {
+  torch::jit::Module script = to_torchscript(model);
+  script.eval();
+
+  Manifest manifest;
+  manifest.model_type = model.model_type();
+  manifest.config = model.config();
+  manifest.preprocessing = info.preprocessing;
+  manifest.inputs = info.inputs.empty() ? model.input_specs() : info.inputs;
+  manifest.outputs = model.output_specs();
+  manifest.metrics = info.metrics;
+  manifest.description = info.description;
+  manifest.libtorch_version = TORCH_VERSION;
+  manifest.xtorch_version = kVersion;
+  manifest.created_utc = utc_timestamp();
+  manifest.weights_sha256 = weights_sha256(script);
+
+  torch::jit::ExtraFilesMap extra{{kManifestName, manifest.to_json().dump(2)}};
+  // Verification reads the temporary file back before it replaces `path`, so
+  // a model that fails it never overwrites the last good file.
+  write_atomically(path, [&](const fs::path& tmp) {
+    try {
+      script.save(tmp.string(), extra);
+    } catch (const c10::Error& e) {
+      throw SerializationError(path, "TorchScript save failed: " + first_line(e.what_without_backtrace()));
+    }
+    if (!info.verify_inputs.empty()) verify_saved_file(model, tmp, path, info);
+  });
+}
+
+LoadedModel load_model(const fs::path& path, const LoadOptions& options) {
+  check_archive_shape(path);
+  torch::jit::ExtraFilesMap extra{{kManifestName, ""}};
+  LoadedModel loaded;
+  loaded.path = path;
+  try {
+    loaded.module = torch::jit::load(path.string(), options.device, extra);
+  } catch (const c10::Error& e) {
+    throw SerializationError(path, "corrupt TorchScript archive: " + first_line(e.what_without_backtrace()));
+  }
+  const std::string& manifest_text = extra[kManifestName];
+  if (manifest_text.empty()) {
+    throw SerializationError(path, std::string("has no xtorch manifest (") + kManifestName +
+                                       "); it is plain TorchScript: load it with torch::jit::load");
+  }
+  loaded.manifest = Manifest::parse(manifest_text, path);
+  if (options.verify_checksum) {
+    const std::string actual = weights_sha256(loaded.module);
+    if (actual != loaded.manifest.weights_sha256) {
+      throw SerializationError(path, "checksum mismatch: the weights hash to " + actual.substr(0, 12) +
+                                         "... but the manifest records " +
+                                         loaded.manifest.weights_sha256.substr(0, 12) +
+                                         "... (file corrupted, or weights changed after saving)");
+    }
+  }
+  loaded.module.eval();
+  return loaded;
+}
+
+Manifest read_manifest(const fs::path& path) {
+  check_archive_shape(path);
+  const std::string record = std::string("extra/") + kManifestName;
+  try {
+    caffe2::serialize::PyTorchStreamReader reader(path.string());
+    if (reader.hasRecord(record)) {
+      auto [data, size] = reader.getRecord(record);
+      return Manifest::parse(std::string(static_cast<const char*>(data.get()), size), path);
+    }
+  } catch (const c10::Error& e) {
+    throw SerializationError(path, "corrupt TorchScript archive: " + first_line(e.what_without_backtrace()));
+  }
+  throw SerializationError(path, std::string("has no xtorch manifest (") + kManifestName + ")");
+}
+
+torch::Tensor LoadedModel::forward(const std::vector<torch::Tensor>& inputs) {
+  if (inputs.size() != manifest.inputs.size()) {
+    throw SerializationError(path, manifest.model_type + " takes " + std::to_string(manifest.inputs.size()) +
+                                       " input(s), got " + std::to_string(inputs.size()));
+  }
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    if (const std::string problem = manifest.inputs[i].mismatch(inputs[i]); !problem.empty()) {
+      throw SerializationError(path, problem);
+    }
+  }
+  torch::NoGradGuard no_grad;
+  std::vector<torch::jit::IValue> args(inputs.begin(), inputs.end());
+  return module.forward(std::move(args)).toTensor();
+}
+
+}  // namespace xt
