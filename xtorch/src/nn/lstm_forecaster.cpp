@@ -67,7 +67,7 @@ std::string LSTMForecasterImpl::torchscript_source() const {
       << "    h0 = torch.zeros([" << c.num_layers << ", x.size(0), " << c.hidden_size
       << "], dtype=x.dtype, device=x.device)\n"
       << "    out, hn, cn = torch.lstm(x, [h0, h0], [" << weights.str() << "], True, " << c.num_layers << ", "
-      << dropout << ", self.training, False, True)\n"
+      << script_float(dropout) << ", self.training, False, True)\n"
       << "    return torch.linear(out.select(1, -1), self.head_weight, self.head_bias)\n";
   return src.str();
 }

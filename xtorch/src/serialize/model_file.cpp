@@ -52,15 +52,28 @@ void check_archive_shape(const fs::path& path) {
     throw SerializationError(path, "not a TorchScript archive (no zip header at the start of the file; " +
                                        format_bytes(size) + ")");
   }
-  // The end-of-central-directory record sits in the last 22 + 65535 bytes.
+  // The end-of-central-directory record (22 bytes + comment) ends the file;
+  // it sits in the last 22 + 65535 bytes.
   const std::uint64_t tail = std::min<std::uint64_t>(size, 22 + 65535);
   std::string end(tail, '\0');
   in.seekg(static_cast<std::streamoff>(size - tail));
   in.read(end.data(), static_cast<std::streamsize>(tail));
-  if (end.rfind(std::string("PK\x05\x06", 4)) == std::string::npos) {
-    throw SerializationError(path, "truncated: the zip archive has no end-of-central-directory record (file is " +
-                                       format_bytes(size) +
-                                       "; was the save interrupted or the copy cut short?)");
+  const auto truncated = [&] {
+    return SerializationError(path, "truncated: the zip archive's end-of-central-directory record is missing or cut "
+                                    "short (file is " + format_bytes(size) +
+                                    "; was the save interrupted or the copy cut short?)");
+  };
+  const std::size_t eocd = end.rfind(std::string("PK\x05\x06", 4));
+  if (eocd == std::string::npos || eocd + 22 > end.size()) throw truncated();
+  const auto le16 = [&](std::size_t at) {
+    return static_cast<std::size_t>(static_cast<unsigned char>(end[at])) |
+           static_cast<std::size_t>(static_cast<unsigned char>(end[at + 1])) << 8;
+  };
+  const std::size_t record_end = eocd + 22 + le16(eocd + 20);
+  if (record_end > end.size()) throw truncated();
+  if (record_end < end.size()) {
+    throw SerializationError(path, "corrupt: " + std::to_string(end.size() - record_end) +
+                                       " unexpected bytes after the end of the zip archive");
   }
 }
 

@@ -1,5 +1,6 @@
 #include "xtorch/serialize/torchscript.h"
 
+#include <cstdio>
 #include <map>
 
 #include <torch/csrc/jit/frontend/resolver.h>
@@ -44,6 +45,14 @@ std::string nn::ExportableModule::script_name(const std::string& parameter_name)
     if (c == '.') c = '_';
   }
   return name;
+}
+
+std::string nn::ExportableModule::script_float(double value) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.17g", value);
+  std::string text = buffer;
+  if (text.find_first_of(".eE") == std::string::npos) text += ".0";
+  return text;
 }
 
 torch::jit::Module to_torchscript(const nn::ExportableModule& model) {

@@ -47,6 +47,11 @@ class ExportableModule : public torch::nn::Module {
   // dots of the nested name become underscores ("lstm.weight_ih_l0" ->
   // "lstm_weight_ih_l0").
   static std::string script_name(const std::string& parameter_name);
+
+  // A double as a TorchScript float literal: always with a decimal point or
+  // exponent (a bare "0" would be an int and fail to match float arguments),
+  // and with enough digits to round-trip exactly.
+  static std::string script_float(double value);
 };
 
 }  // namespace xt::nn
