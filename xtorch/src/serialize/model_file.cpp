@@ -4,7 +4,6 @@
 
 #include <fstream>
 #include <limits>
-#include <sstream>
 
 #include "xtorch/error.h"
 #include "xtorch/serialize/torchscript.h"
@@ -77,9 +76,8 @@ void check_archive_shape(const fs::path& path) {
   }
 }
 
-}  // namespace
-
-static void verify_saved_file(nn::ExportableModule& model, const fs::path& written, const fs::path& path,
+// Loads the just-written file and compares it with the eager model.
+void verify_saved_file(nn::ExportableModule& model, const fs::path& written, const fs::path& path,
                        const ModelInfo& info) {
   torch::Tensor expected;
   {
@@ -94,6 +92,8 @@ static void verify_saved_file(nn::ExportableModule& model, const fs::path& writt
                                        std::to_string(info.verify_tolerance) + "); nothing was written");
   }
 }
+
+}  // namespace
 
 double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b) {
   if (a.sizes() != b.sizes()) return std::numeric_limits<double>::infinity();

@@ -85,7 +85,10 @@ double Trainer::train_epoch(const TensorData& train, int epoch) {
     if (options_.grad_clip_norm > 0.0) clip_gradients(model_, options_.grad_clip_norm);
     optimizer_.step();
     loss_sum += loss.item<double>() * static_cast<double>(index.size(0));
-    progress.update(b + 1, "loss " + format_fixed(loss_sum / static_cast<double>(std::min(n, (b + 1) * options_.batch_size)), 4));
+    if (progress.enabled()) {
+      const auto seen = static_cast<double>(std::min(n, (b + 1) * options_.batch_size));
+      progress.update(b + 1, "loss " + format_fixed(loss_sum / seen, 4));
+    }
   }
   return loss_sum / static_cast<double>(n);
 }

@@ -16,6 +16,9 @@ class ProgressLine {
   ProgressLine& operator=(const ProgressLine&) = delete;
   ~ProgressLine();
 
+  // False when not drawing (not a terminal, or disabled): callers can skip
+  // building status text.
+  bool enabled() const { return enabled_; }
   // Redraws at most ~10 times a second.
   void update(std::int64_t done, const std::string& status = {});
   void finish();
