@@ -21,7 +21,8 @@ void print_runs(const std::vector<std::string>& files) {
   for (const auto& file : files) {
     const auto r = xt::read_json(file);
     std::string metrics;
-    for (const auto& [key, value] : r.value("metrics", nlohmann::json::object()).items()) {
+    const nlohmann::json run_metrics = r.value("metrics", nlohmann::json::object());  // keep alive for items()
+    for (const auto& [key, value] : run_metrics.items()) {
       if (!value.is_number()) continue;
       metrics += (metrics.empty() ? "" : ", ") + key + " " + compact(value.get<double>());
     }
@@ -35,7 +36,8 @@ void print_runs(const std::vector<std::string>& files) {
 void print_aggregate(const std::vector<std::string>& files) {
   std::map<std::string, std::vector<double>> values;
   for (const auto& file : files) {
-    for (const auto& [key, value] : xt::read_json(file).value("metrics", nlohmann::json::object()).items()) {
+    const nlohmann::json run_metrics = xt::read_json(file).value("metrics", nlohmann::json::object());
+    for (const auto& [key, value] : run_metrics.items()) {
       if (value.is_number()) values[key].push_back(value.get<double>());
     }
   }
