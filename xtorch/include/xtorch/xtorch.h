@@ -7,16 +7,21 @@
 #include "xtorch/data/csv.h"
 #include "xtorch/data/csv_dataset.h"
 #include "xtorch/data/datasets.h"
+#include "xtorch/data/graph.h"
 #include "xtorch/data/scaler.h"
 #include "xtorch/data/time_series.h"
 
+#include "xtorch/metrics/classification.h"
+#include "xtorch/metrics/latency.h"
 #include "xtorch/metrics/regression.h"
 
 #include "xtorch/nn/exportable.h"
+#include "xtorch/nn/gcn.h"
 #include "xtorch/nn/lstm_forecaster.h"
 
 #include "xtorch/serialize/manifest.h"
 #include "xtorch/serialize/model_file.h"
+#include "xtorch/serialize/tensor_file.h"
 #include "xtorch/serialize/torchscript.h"
 
 #include "xtorch/train/trainer.h"
@@ -28,3 +33,4 @@
 #include "xtorch/util/report.h"
 #include "xtorch/util/runtime.h"
 #include "xtorch/util/sha256.h"
+#include "xtorch/util/text_file.h"

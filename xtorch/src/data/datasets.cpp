@@ -120,4 +120,42 @@ CsvTable make_synthetic_appliances(std::int64_t rows, std::uint64_t seed) {
   return table;
 }
 
+CitationData load_citation_dataset(const fs::path& data_dir, const std::string& name, GraphSplit split,
+                                   std::uint64_t seed, Fallback fallback) {
+  if (name != "cora" && name != "citeseer") {
+    throw std::invalid_argument("unknown citation dataset '" + name + "' (expected cora or citeseer)");
+  }
+  const std::string folder = split == GraphSplit::Planetoid ? "cora_planetoid/" + name + "/" : name + "/";
+  const std::string stem = folder + name;
+  const auto content = find_data_file(data_dir, {stem + ".content.gz", stem + ".content"});
+  const auto cites = find_data_file(data_dir, {stem + ".cites", stem + ".cites.gz"});
+  const auto split_file = find_data_file(data_dir, {stem + ".planetoid_split.json"});
+  const bool found = content && cites && (split == GraphSplit::Random || split_file);
+  const std::string split_name = split == GraphSplit::Planetoid ? "Planetoid split" : "random split";
+
+  CitationData data;
+  if (found) {
+    data.graph = load_linqs(*content, *cites, name);
+    if (split == GraphSplit::Planetoid) {
+      apply_split_file(data.graph, *split_file);
+    } else {
+      apply_random_split(data.graph, seed);
+    }
+    data.source = {false, *content,
+                   "data: " + name + " (" + split_name + "), " + std::to_string(data.graph.num_nodes()) + " nodes, " +
+                       std::to_string(data.graph.num_edges()) + " edges from " + content->parent_path().string()};
+    return data;
+  }
+  if (fallback == Fallback::Fail) {
+    throw DataError(data_dir / (stem + ".content.gz"),
+                    0, name + " (" + split_name + ") not found (run tools/download_data.sh, or pass --data-dir)");
+  }
+  data.graph = make_synthetic_citation_graph(1200, 500, 5, seed);
+  apply_random_split(data.graph, seed, 20, 300, 500);
+  data.source = {true, {},
+                 "data: SYNTHETIC citation graph (1200 nodes, 5 classes): " + name + " not found under " +
+                     (data_dir / folder).string() + " (run tools/download_data.sh or pass --data-dir for the real data)"};
+  return data;
+}
+
 }  // namespace xt::data

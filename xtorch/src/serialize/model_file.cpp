@@ -3,7 +3,6 @@
 #include <torch/version.h>
 
 #include <fstream>
-#include <limits>
 
 #include "xtorch/error.h"
 #include "xtorch/serialize/torchscript.h"
@@ -14,22 +13,6 @@
 namespace xt {
 namespace fs = std::filesystem;
 namespace {
-
-// Sets eval mode and disables autograd for a scope, then restores the mode.
-class InferenceScope {
- public:
-  explicit InferenceScope(torch::nn::Module& module) : module_(module), was_training_(module.is_training()) {
-    module_.eval();
-  }
-  InferenceScope(const InferenceScope&) = delete;
-  InferenceScope& operator=(const InferenceScope&) = delete;
-  ~InferenceScope() { module_.train(was_training_); }
-
- private:
-  torch::nn::Module& module_;
-  bool was_training_;
-  torch::NoGradGuard no_grad_;
-};
 
 std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
 
@@ -76,30 +59,7 @@ void check_archive_shape(const fs::path& path) {
   }
 }
 
-// Loads the just-written file and compares it with the eager model.
-void verify_saved_file(nn::ExportableModule& model, const fs::path& written, const fs::path& path,
-                       const ModelInfo& info) {
-  torch::Tensor expected;
-  {
-    InferenceScope scope(model);
-    expected = model.eager_forward(info.verify_inputs);
-  }
-  LoadedModel loaded = load_model(written);
-  const double diff = max_abs_diff(expected, loaded.forward(info.verify_inputs));
-  if (!(diff <= info.verify_tolerance)) {
-    throw SerializationError(path, "verification failed: the reloaded model differs from the eager model by " +
-                                       std::to_string(diff) + " (tolerance " +
-                                       std::to_string(info.verify_tolerance) + "); nothing was written");
-  }
-}
-
 }  // namespace
-
-double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b) {
-  if (a.sizes() != b.sizes()) return std::numeric_limits<double>::infinity();
-  if (a.numel() == 0) return 0.0;
-  return (a.to(torch::kFloat64) - b.to(torch::kFloat64)).abs().max().item<double>();
-}
 
 void save_model(nn::ExportableModule& model, const fs::path& path, const ModelInfo& info) {
   torch::jit::Module script = to_torchscript(model);
@@ -127,7 +87,12 @@ void save_model(nn::ExportableModule& model, const fs::path& path, const ModelIn
     } catch (const c10::Error& e) {
       throw SerializationError(path, "TorchScript save failed: " + first_line(e.what_without_backtrace()));
     }
-    if (!info.verify_inputs.empty()) verify_saved_file(model, tmp, path, info);
+    if (!info.verify_inputs.empty()) {
+      LoadedModel loaded = load_model(tmp);
+      verify_export(
+          model, [&](const std::vector<torch::Tensor>& inputs) { return loaded.forward(inputs); },
+          info.verify_inputs, info.verify_tolerance, path);
+    }
   });
 }
 

@@ -1,11 +1,16 @@
 #include "xtorch/serialize/torchscript.h"
 
 #include <cstdio>
+#include <limits>
 #include <map>
 
+#include <ATen/CPUGeneratorImpl.h>
+#include <torch/csrc/jit/api/module.h>
 #include <torch/csrc/jit/frontend/resolver.h>
+#include <torch/csrc/jit/serialization/import.h>
 
 #include "xtorch/error.h"
+#include "xtorch/util/atomic_file.h"
 #include "xtorch/util/sha256.h"
 
 namespace xt {
@@ -37,7 +42,48 @@ struct ExportResolver : torch::jit::NativeResolver {
   }
 };
 
+// Eval mode and no autograd for a scope; the previous mode comes back after.
+class InferenceScope {
+ public:
+  explicit InferenceScope(torch::nn::Module& module) : module_(module), was_training_(module.is_training()) {
+    module_.eval();
+  }
+  InferenceScope(const InferenceScope&) = delete;
+  InferenceScope& operator=(const InferenceScope&) = delete;
+  ~InferenceScope() { module_.train(was_training_); }
+
+ private:
+  torch::nn::Module& module_;
+  bool was_training_;
+  torch::NoGradGuard no_grad_;
+};
+
+std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+
 }  // namespace
+
+std::vector<torch::Tensor> nn::ExportableModule::example_inputs() const {
+  auto generator = at::make_generator<at::CPUGeneratorImpl>(/*seed_in=*/12345);
+  std::vector<torch::Tensor> inputs;
+  for (const auto& spec : input_specs()) {
+    std::vector<std::int64_t> shape;
+    for (const auto d : spec.shape) shape.push_back(d < 0 ? 3 : d);
+    torch::Tensor value = torch::randn(shape, generator, torch::kFloat32);
+    if (spec.dtype == "float64") {
+      value = value.to(torch::kFloat64);
+    } else if (spec.dtype != "float32") {
+      throw std::logic_error(model_type() + ": input '" + spec.name + "' is " + spec.dtype +
+                             "; override example_inputs() to give verification inputs");
+    }
+    inputs.push_back(value);
+  }
+  return inputs;
+}
+
+torch::Tensor nn::ExportableModule::reference_forward(const std::vector<torch::Tensor>& inputs) {
+  InferenceScope scope(*this);
+  return eager_forward(inputs);
+}
 
 std::string nn::ExportableModule::script_name(const std::string& parameter_name) {
   std::string name = parameter_name;
@@ -98,6 +144,62 @@ std::string weights_sha256(const torch::nn::Module& module) {
     tensors.emplace(nn::ExportableModule::script_name(b.key()), b.value());
   }
   return digest(tensors);
+}
+
+double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b) {
+  if (a.sizes() != b.sizes()) return std::numeric_limits<double>::infinity();
+  if (a.numel() == 0) return 0.0;
+  return (a.to(torch::kFloat64) - b.to(torch::kFloat64)).abs().max().item<double>();
+}
+
+double verify_export(nn::ExportableModule& model, const ExportedForward& exported,
+                     const std::vector<torch::Tensor>& inputs, double tolerance, const std::filesystem::path& path) {
+  const torch::Tensor expected = model.reference_forward(inputs);
+  torch::Tensor actual;
+  {
+    torch::NoGradGuard no_grad;
+    actual = exported(inputs);
+  }
+  const double diff = max_abs_diff(expected, actual);
+  if (!(diff <= tolerance)) {
+    const std::string what = expected.sizes() != actual.sizes()
+                                 ? "has output shape " + c10::str(actual.sizes()) + ", the eager model " +
+                                       c10::str(expected.sizes())
+                                 : "differs from the eager model by " + std::to_string(diff) + " (tolerance " +
+                                       std::to_string(tolerance) + ")";
+    throw SerializationError(path, "verification failed: the reloaded " + model.model_type() + " " + what +
+                                       "; the file was not written");
+  }
+  return diff;
+}
+
+JitExport export_to_jit(nn::ExportableModule& model, const std::filesystem::path& path,
+                        const JitExportOptions& options) {
+  torch::jit::Module script = to_torchscript(model);
+  script.eval();
+  if (options.freeze) script = torch::jit::freeze(script);
+  const std::vector<torch::Tensor> inputs =
+      options.verify_inputs.empty() ? model.example_inputs() : options.verify_inputs;
+
+  JitExport result;
+  result.path = path;
+  result.frozen = options.freeze;
+  write_atomically(path, [&](const std::filesystem::path& tmp) {
+    try {
+      script.save(tmp.string());
+    } catch (const c10::Error& e) {
+      throw SerializationError(path, "TorchScript save failed: " + first_line(e.what_without_backtrace()));
+    }
+    torch::jit::Module reloaded = torch::jit::load(tmp.string());
+    result.max_abs_diff = verify_export(
+        model,
+        [&](const std::vector<torch::Tensor>& args) {
+          return reloaded.forward(std::vector<torch::jit::IValue>(args.begin(), args.end())).toTensor();
+        },
+        inputs, options.tolerance, path);
+  });
+  result.file_bytes = std::filesystem::file_size(path);
+  return result;
 }
 
 }  // namespace xt

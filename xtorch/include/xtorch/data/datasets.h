@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "xtorch/data/csv.h"
+#include "xtorch/data/graph.h"
 
 namespace xt::data {
 
@@ -51,5 +52,23 @@ AppliancesData load_appliances_energy(const std::filesystem::path& data_dir,
 // Same schema and 10-minute steps as the real file: daily and weekly cycles,
 // occupancy-driven appliance use with spikes, weather, and two random columns.
 CsvTable make_synthetic_appliances(std::int64_t rows, std::uint64_t seed);
+
+// ---- Citation graphs: Cora and CiteSeer (Sen et al. 2008) ----
+
+enum class GraphSplit {
+  Planetoid,  // the fixed split of Yang et al. 2016 / Kipf & Welling 2017 (20 per class, 500, 1000)
+  Random,     // the same sizes drawn at random (seeded) from the full LINQS graph
+};
+
+struct CitationData {
+  Graph graph;  // with train/val/test indices set
+  DataSource source;
+};
+
+// `name` is "cora" or "citeseer". Planetoid: cora_planetoid/<name>/<name>.content[.gz], .cites and
+// .planetoid_split.json. Random: the original LINQS files <name>/<name>.content[.gz] and .cites.
+// Not found: a synthetic citation graph (Fallback::Synthetic) or a DataError.
+CitationData load_citation_dataset(const std::filesystem::path& data_dir, const std::string& name, GraphSplit split,
+                                   std::uint64_t seed = 0, Fallback fallback = Fallback::Synthetic);
 
 }  // namespace xt::data

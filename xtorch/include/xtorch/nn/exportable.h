@@ -43,6 +43,15 @@ class ExportableModule : public torch::nn::Module {
   // to verify every exported file against the model it came from.
   virtual torch::Tensor eager_forward(const std::vector<torch::Tensor>& inputs) = 0;
 
+  // Inputs used to verify an export when the caller gives none: random
+  // normal values shaped by input_specs() (dynamic dimensions become 3), from
+  // a fixed seed and a private generator, so the global RNG is not touched.
+  virtual std::vector<torch::Tensor> example_inputs() const;
+
+  // eager_forward in eval mode without autograd; the module's mode is
+  // restored afterwards. This is the reference every export is compared to.
+  torch::Tensor reference_forward(const std::vector<torch::Tensor>& inputs);
+
   // The attribute name a parameter or buffer gets in the scripted module:
   // dots of the nested name become underscores ("lstm.weight_ih_l0" ->
   // "lstm_weight_ih_l0").

@@ -16,6 +16,7 @@
 
 #include "xtorch/nn/exportable.h"
 #include "xtorch/serialize/manifest.h"
+#include "xtorch/serialize/torchscript.h"
 
 namespace xt {
 
@@ -71,8 +72,5 @@ LoadedModel load_model(const std::filesystem::path& path, const LoadOptions& opt
 
 // Only the manifest (cheap: the weights are not deserialized).
 Manifest read_manifest(const std::filesystem::path& path);
-
-// Largest absolute elementwise difference; +inf when shapes differ.
-double max_abs_diff(const torch::Tensor& a, const torch::Tensor& b);
 
 }  // namespace xt

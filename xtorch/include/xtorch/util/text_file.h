@@ -1,0 +1,15 @@
+#pragma once
+// Reading data files that may be gzip-compressed.
+
+#include <filesystem>
+#include <string>
+
+namespace xt {
+
+// The whole file as bytes. A gzip file (`.gz`, detected by content) is
+// decompressed; a plain file is returned as is. Throws DataError naming the
+// file when it is missing, a directory, unreadable, or a corrupt or truncated
+// gzip stream.
+std::string read_maybe_gzipped(const std::filesystem::path& path);
+
+}  // namespace xt
