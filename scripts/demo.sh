@@ -21,6 +21,10 @@ run_example() {
 }
 
 run_example save_load_lstm
+run_example torchscript_gcn
+# Deploy to Python: the exported GCN in torch.jit.load, on the inputs the C++ side saved.
+/usr/bin/python3 examples/time_series_and_graph_deployment_and_production/model_serialization/torchscript_gcn/predict.py \
+  "$OUT_DIR/torchscript_gcn/gcn.pt" "$OUT_DIR/torchscript_gcn/inputs.pt"
 
 echo
 echo "==================== summary ===================="

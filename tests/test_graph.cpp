@@ -210,3 +210,29 @@ TEST(GraphDatasets, MissingDataFallsBackOrFailsClearly) {
   EXPECT_THROW(xt::data::load_citation_dataset(empty.path(), "pubmed", xt::data::GraphSplit::Random),
                std::invalid_argument);
 }
+
+TEST(GraphRealData, PlanetoidConverterReproducesTheSharedFiles) {
+  const fs::path raw = xt::testing::real_data_dir() / "cora_planetoid" / "raw";
+  if (!fs::exists(raw)) GTEST_SKIP() << "no Planetoid pickles under " << raw;
+  if (xt::testing::run_command(std::string(xt::testing::kPython) + " -c 'import numpy'").exit_code != 0) {
+    GTEST_SKIP() << "python3-numpy is not installed (the setup script installs it)";
+  }
+  TempDir out;
+  const auto result = xt::testing::run_command(std::string(xt::testing::kPython) + " " XT_SOURCE_DIR
+                                               "/tools/python/planetoid_to_linqs.py " + raw.string() + " " +
+                                               (out / "cora_planetoid").string() + " --name cora");
+  ASSERT_EQ(result.exit_code, 0) << result.output;
+  EXPECT_THAT(result.output, HasSubstr("cora: 2708 nodes, 1433 features, 5278 undirected edges, split 140/500/1000"));
+
+  const auto converted = xt::data::load_citation_dataset(out.path(), "cora", xt::data::GraphSplit::Planetoid, 0,
+                                                         xt::data::Fallback::Fail);
+  const auto shared = xt::data::load_citation_dataset(xt::testing::real_data_dir(), "cora",
+                                                      xt::data::GraphSplit::Planetoid, 0, xt::data::Fallback::Fail);
+  const auto& a = converted.graph;
+  const auto& b = shared.graph;
+  EXPECT_EQ(a.node_ids, b.node_ids);
+  EXPECT_TRUE(a.features.to_dense().equal(b.features.to_dense()));
+  EXPECT_TRUE(a.labels.equal(b.labels));
+  EXPECT_TRUE(a.edge_index.equal(b.edge_index));
+  EXPECT_TRUE(a.test_index.equal(b.test_index));
+}

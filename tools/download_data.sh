@@ -20,4 +20,25 @@ fetch "https://archive.ics.uci.edu/ml/machine-learning-databases/00374/energydat
 echo "expected sha256 of energydata_complete.csv: 2820bf712ad0275cb18b85a05250926100d8e65ebb9f4d2d016ca91ea152a25d"
 sha256sum "$dir/uci_appliances_energy/energydata_complete.csv"
 
+# Cora and CiteSeer, original LINQS release (Sen et al. 2008).
+for name in cora citeseer; do
+  if [ ! -s "$dir/$name/$name.cites" ]; then
+    fetch "https://linqs-data.soe.ucsc.edu/public/lbc/$name.tgz" "$dir/$name.tgz"
+    tar -xzf "$dir/$name.tgz" -C "$dir" && rm "$dir/$name.tgz"
+  fi
+done
+
+# The Planetoid split of Cora and CiteSeer (Yang et al. 2016), as packaged with
+# Kipf & Welling's GCN (MIT license), converted to the LINQS-style text files
+# the loader reads (needs /usr/bin/python3 with numpy).
+raw="$dir/cora_planetoid/raw"
+mkdir -p "$raw"
+for name in cora citeseer; do
+  for part in x y tx ty allx ally graph test.index; do
+    fetch "https://raw.githubusercontent.com/tkipf/gcn/39a4089fe72ad9f055ed6fdb9746abdcfebc4d81/gcn/data/ind.$name.$part" \
+          "$raw/ind.$name.$part"
+  done
+done
+/usr/bin/python3 "$(dirname "$0")/python/planetoid_to_linqs.py" "$raw" "$dir/cora_planetoid"
+
 echo "data is in $dir; run the examples with --data-dir $dir or XT_DATA_DIR=$dir"
