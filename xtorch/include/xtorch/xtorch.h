@@ -7,20 +7,25 @@
 #include "xtorch/data/csv.h"
 #include "xtorch/data/csv_dataset.h"
 #include "xtorch/data/datasets.h"
+#include "xtorch/data/ecg.h"
 #include "xtorch/data/graph.h"
 #include "xtorch/data/scaler.h"
 #include "xtorch/data/time_series.h"
 
 #include "xtorch/metrics/classification.h"
 #include "xtorch/metrics/latency.h"
+#include "xtorch/metrics/ranking.h"
 #include "xtorch/metrics/regression.h"
 
 #include "xtorch/nn/exportable.h"
 #include "xtorch/nn/gcn.h"
+#include "xtorch/nn/lstm_autoencoder.h"
 #include "xtorch/nn/lstm_forecaster.h"
 
 #include "xtorch/serialize/manifest.h"
 #include "xtorch/serialize/model_file.h"
+#include "xtorch/serialize/onnx.h"
+#include "xtorch/serialize/onnx_builder.h"
 #include "xtorch/serialize/tensor_file.h"
 #include "xtorch/serialize/torchscript.h"
 
@@ -28,6 +33,7 @@
 
 #include "xtorch/util/atomic_file.h"
 #include "xtorch/util/format.h"
+#include "xtorch/util/npy.h"
 #include "xtorch/util/plot.h"
 #include "xtorch/util/progress.h"
 #include "xtorch/util/report.h"

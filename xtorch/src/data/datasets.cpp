@@ -25,6 +25,10 @@ std::optional<fs::path> find_data_file(const fs::path& data_dir, const std::vect
   return std::nullopt;
 }
 
+void shuffle_in_place(std::vector<std::int64_t>& values, std::mt19937_64& rng) {
+  for (std::size_t i = values.size(); i > 1; --i) std::swap(values[i - 1], values[rng() % i]);
+}
+
 const std::vector<std::string>& appliances_numeric_columns() {
   static const std::vector<std::string> columns = {
       "Appliances", "lights", "T1",    "RH_1",        "T2",     "RH_2",      "T3",         "RH_3",

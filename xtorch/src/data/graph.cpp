@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <torch/torch.h>
 
+#include "xtorch/data/datasets.h"
 #include "xtorch/error.h"
 #include "xtorch/util/text_file.h"
 
@@ -62,14 +63,6 @@ bool parse_feature(std::string_view text, float& value) {
 
 torch::Tensor to_index_tensor(const std::vector<std::int64_t>& values) {
   return torch::tensor(values, torch::kInt64);
-}
-
-// Fisher-Yates with a fixed generator: the same seed gives the same order on
-// every platform (std::shuffle's algorithm is implementation-defined).
-void shuffle(std::vector<std::int64_t>& values, std::mt19937_64& rng) {
-  for (std::size_t i = values.size(); i > 1; --i) {
-    std::swap(values[i - 1], values[rng() % i]);
-  }
 }
 
 }  // namespace
@@ -200,7 +193,7 @@ void apply_random_split(Graph& graph, std::uint64_t seed, std::int64_t per_class
   std::mt19937_64 rng(seed);
   std::vector<std::int64_t> order(static_cast<std::size_t>(n));
   for (std::int64_t i = 0; i < n; ++i) order[static_cast<std::size_t>(i)] = i;
-  shuffle(order, rng);
+  shuffle_in_place(order, rng);
 
   const auto labels = graph.labels.accessor<std::int64_t, 1>();
   std::vector<std::int64_t> taken_per_class(static_cast<std::size_t>(graph.num_classes()), 0);
@@ -286,7 +279,7 @@ Graph make_synthetic_citation_graph(std::int64_t nodes, std::int64_t features, s
     labels[static_cast<std::size_t>(i)] = i % classes;
   }
   std::vector<std::int64_t> order(labels.begin(), labels.end());
-  shuffle(order, rng);
+  shuffle_in_place(order, rng);
   for (std::int64_t i = 0; i < nodes; ++i) {
     labels[static_cast<std::size_t>(i)] = order[static_cast<std::size_t>(i)];
     members[static_cast<std::size_t>(order[static_cast<std::size_t>(i)])].push_back(i);

@@ -28,6 +28,11 @@ LatencyStats measure_latency(const std::function<void()>& run, const LatencyOpti
     const double elapsed = std::chrono::duration<double>(t1 - start).count();
     if (static_cast<int>(ms.size()) >= options.min_runs && elapsed >= options.min_seconds) break;
   }
+  return summarize_latency(std::move(ms));
+}
+
+LatencyStats summarize_latency(std::vector<double> ms) {
+  if (ms.empty()) throw std::invalid_argument("summarize_latency: no measurements");
   std::sort(ms.begin(), ms.end());
   LatencyStats stats;
   stats.runs = static_cast<int>(ms.size());

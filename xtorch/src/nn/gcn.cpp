@@ -6,6 +6,8 @@
 
 #include <torch/torch.h>
 
+#include "xtorch/serialize/onnx_builder.h"
+
 namespace xt::nn {
 
 torch::Tensor sparse_aware_dropout(const torch::Tensor& x, double p, bool training) {
@@ -100,6 +102,17 @@ std::string GCNImpl::torchscript_source() const {
       << "    h = torch.dropout(h, " << p << ", self.training)\n"
       << "    return " << conv("conv2", "h") << "\n";
   return src.str();
+}
+
+void GCNImpl::build_onnx(OnnxGraphBuilder& graph) const {
+  const std::string x = graph.input("features", {"nodes", config_.in_features});
+  const std::string adj = graph.input("adjacency", {"nodes", "nodes"});
+  const auto conv = [&](const std::string& input, const GraphConvImpl& layer, const std::string& name) {
+    std::string out = graph.matmul(adj, graph.matmul(input, graph.initializer(name + ".weight", layer.weight)));
+    return layer.bias.defined() ? graph.add(out, graph.initializer(name + ".bias", layer.bias)) : out;
+  };
+  const std::string hidden = graph.relu(conv(x, *conv1_, "conv1"));
+  graph.output(conv(hidden, *conv2_, "conv2"), "logits", {"nodes", config_.num_classes});
 }
 
 std::vector<TensorSpec> GCNImpl::input_specs() const {

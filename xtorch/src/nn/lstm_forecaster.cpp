@@ -3,6 +3,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "xtorch/serialize/onnx_builder.h"
+
 namespace xt::nn {
 
 nlohmann::json LSTMForecasterConfig::to_json() const {
@@ -46,18 +48,10 @@ torch::Tensor LSTMForecasterImpl::eager_forward(const std::vector<torch::Tensor>
   return forward(inputs[0]);
 }
 
-// The same computation with aten builtins: torch.lstm takes the flat weight
-// list [w_ih_l0, w_hh_l0, b_ih_l0, b_hh_l0, w_ih_l1, ...] exactly as
-// torch::nn::LSTM passes it, so both forms agree to the last bit.
+// The same computation with aten builtins: torch.lstm with the weights in
+// torch::nn::LSTM's order, so both forms agree to the last bit.
 std::string LSTMForecasterImpl::torchscript_source() const {
   const auto& c = config_;
-  std::ostringstream weights;
-  for (std::int64_t layer = 0; layer < c.num_layers; ++layer) {
-    const std::string l = std::to_string(layer);
-    if (layer) weights << ", ";
-    weights << "self.lstm_weight_ih_l" << l << ", self.lstm_weight_hh_l" << l << ", self.lstm_bias_ih_l" << l
-            << ", self.lstm_bias_hh_l" << l;
-  }
   const double dropout = c.num_layers > 1 ? c.dropout : 0.0;
   std::ostringstream src;
   src << "def forward(self, x: Tensor) -> Tensor:\n"
@@ -66,10 +60,16 @@ std::string LSTMForecasterImpl::torchscript_source() const {
       << "], got ' + str(x.size()))\n"
       << "    h0 = torch.zeros([" << c.num_layers << ", x.size(0), " << c.hidden_size
       << "], dtype=x.dtype, device=x.device)\n"
-      << "    out, hn, cn = torch.lstm(x, [h0, h0], [" << weights.str() << "], True, " << c.num_layers << ", "
+      << "    out, hn, cn = torch.lstm(x, [h0, h0], " << script_lstm_weights("lstm", c.num_layers) << ", True, " << c.num_layers << ", "
       << script_float(dropout) << ", self.training, False, True)\n"
       << "    return torch.linear(out.select(1, -1), self.head_weight, self.head_bias)\n";
   return src.str();
+}
+
+void LSTMForecasterImpl::build_onnx(OnnxGraphBuilder& graph) const {
+  const std::string x = graph.input("x", {"batch", "time", config_.input_features});
+  const auto lstm = graph.lstm_batch_first(x, *lstm_, "lstm");
+  graph.output(graph.linear(lstm.last_hidden, *head_, "head"), "forecast", {"batch", config_.horizon});
 }
 
 std::vector<TensorSpec> LSTMForecasterImpl::input_specs() const {

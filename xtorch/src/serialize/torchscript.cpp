@@ -101,6 +101,17 @@ std::string nn::ExportableModule::script_float(double value) {
   return text;
 }
 
+std::string nn::ExportableModule::script_lstm_weights(const std::string& module_name, std::int64_t num_layers) {
+  std::string list = "[";
+  for (std::int64_t layer = 0; layer < num_layers; ++layer) {
+    const std::string l = std::to_string(layer);
+    const std::string m = "self." + script_name(module_name) + "_";
+    if (layer) list += ", ";
+    list += m + "weight_ih_l" + l + ", " + m + "weight_hh_l" + l + ", " + m + "bias_ih_l" + l + ", " + m + "bias_hh_l" + l;
+  }
+  return list + "]";
+}
+
 torch::jit::Module to_torchscript(const nn::ExportableModule& model) {
   torch::jit::Module script(c10::QualifiedName("__torch__.xtorch." + model.model_type()));
   script.register_attribute("training", c10::BoolType::get(), model.is_training());

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,10 @@ std::filesystem::path resolve_data_dir(const std::string& flag_value);
 // The first of `candidates` (relative to `data_dir`) that exists.
 std::optional<std::filesystem::path> find_data_file(const std::filesystem::path& data_dir,
                                                     const std::vector<std::string>& candidates);
+
+// Fisher-Yates with a fixed generator: the same seed gives the same order on
+// every platform (std::shuffle's algorithm is implementation-defined).
+void shuffle_in_place(std::vector<std::int64_t>& values, std::mt19937_64& rng);
 
 struct DataSource {
   bool synthetic = false;

@@ -5,6 +5,7 @@
 // machine); p95 shows the tail a user would feel.
 
 #include <functional>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -22,6 +23,9 @@ struct LatencyStats {
   int runs = 0;
   nlohmann::json to_json() const;
 };
+
+// Statistics of measured durations in milliseconds (at least one).
+LatencyStats summarize_latency(std::vector<double> milliseconds);
 
 LatencyStats measure_latency(const std::function<void()>& run, const LatencyOptions& options = {});
 

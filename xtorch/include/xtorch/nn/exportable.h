@@ -9,6 +9,7 @@
 // the file can be loaded with no knowledge of the C++ class: by
 // torch::jit::load in C++, or torch.jit.load in Python.
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,10 @@
 #include <torch/nn/module.h>
 
 #include "xtorch/serialize/manifest.h"
+
+namespace xt {
+class OnnxGraphBuilder;
+}
 
 namespace xt::nn {
 
@@ -43,6 +48,11 @@ class ExportableModule : public torch::nn::Module {
   // to verify every exported file against the model it came from.
   virtual torch::Tensor eager_forward(const std::vector<torch::Tensor>& inputs) = 0;
 
+  // The forward pass as an ONNX graph (see serialize/onnx_builder.h): declare
+  // inputs named as in input_specs(), add the layers, declare the outputs.
+  // The default throws UnsupportedLayerError: not every model has one.
+  virtual void build_onnx(OnnxGraphBuilder& graph) const;
+
   // Inputs used to verify an export when the caller gives none: random
   // normal values shaped by input_specs() (dynamic dimensions become 3), from
   // a fixed seed and a private generator, so the global RNG is not touched.
@@ -61,6 +71,12 @@ class ExportableModule : public torch::nn::Module {
   // exponent (a bare "0" would be an int and fail to match float arguments),
   // and with enough digits to round-trip exactly.
   static std::string script_float(double value);
+
+  // The flat weight list torch.lstm takes, for the torch::nn::LSTM registered
+  // as `module_name`: "[self.m_weight_ih_l0, self.m_weight_hh_l0,
+  // self.m_bias_ih_l0, self.m_bias_hh_l0, ...]", exactly the order
+  // torch::nn::LSTM passes, so scripted and eager results agree bit for bit.
+  static std::string script_lstm_weights(const std::string& module_name, std::int64_t num_layers);
 };
 
 }  // namespace xt::nn

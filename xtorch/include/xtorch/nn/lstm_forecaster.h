@@ -37,6 +37,7 @@ class LSTMForecasterImpl : public ExportableModule {
   std::string model_type() const override { return "LSTMForecaster"; }
   nlohmann::json config() const override { return config_.to_json(); }
   std::string torchscript_source() const override;
+  void build_onnx(OnnxGraphBuilder& graph) const override;
   std::vector<TensorSpec> input_specs() const override;
   std::vector<TensorSpec> output_specs() const override;
   torch::Tensor eager_forward(const std::vector<torch::Tensor>& inputs) override;
