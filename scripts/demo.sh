@@ -25,6 +25,7 @@ run_example torchscript_gcn
 # Deploy to Python: the exported GCN in torch.jit.load, on the inputs the C++ side saved.
 /usr/bin/python3 examples/time_series_and_graph_deployment_and_production/model_serialization/torchscript_gcn/predict.py \
   "$OUT_DIR/torchscript_gcn/gcn.pt" "$OUT_DIR/torchscript_gcn/inputs.pt"
+run_example onnx_lstm_ecg
 
 echo
 echo "==================== summary ===================="

@@ -77,7 +77,7 @@ TEST(EcgRealData, MitBihRecord100DecodesToTheHeadersChecksumsAndTheBeatFile) {
     EXPECT_NEAR(mv[r - 90 + k].item<double>(), beats_csv.numeric("x" + std::to_string(k))[0], 5e-4) << k;
   }
 
-  const auto data = xt::data::load_mitbih_record(xt::testing::real_data_dir(), "100", xt::data::Fallback::Fail);
+  const auto data = xt::data::load_mitbih_record(xt::testing::real_data_dir(), "100", {}, xt::data::Fallback::Fail);
   EXPECT_EQ(data.beats.size(0), 2271);  // 2 beats too close to the ends
   EXPECT_EQ(data.beats.size(1), 128);
   EXPECT_EQ(data.anomalous.sum().item<std::int64_t>(), 34);
@@ -140,6 +140,23 @@ TEST(EcgSynthetic, BeatsAreNormalizedAndLabelled) {
   EXPECT_LT(data.beats.mean(1).abs().max().item<double>(), 1e-5);
   TempDir empty;
   EXPECT_TRUE(xt::data::load_ecg5000(empty.path()).source.synthetic);
-  EXPECT_THAT(data_error_of([&] { xt::data::load_mitbih_record(empty.path(), "100", xt::data::Fallback::Fail); }),
+  EXPECT_THAT(data_error_of([&] { xt::data::load_mitbih_record(empty.path(), "100", {}, xt::data::Fallback::Fail); }),
               HasSubstr("MIT-BIH record 100 not found"));
+}
+
+TEST(EcgFiles, Ecg5000LoaderAddsTheTestFileWhenPresent) {
+  TempDir dir;
+  fs::create_directories(dir / "ecg5000");
+  std::string train, test;
+  for (int i = 0; i < 4; ++i) train += (i < 3 ? "1" : "3") + std::string(" 0.5 -0.5 0.25\n");
+  for (int i = 0; i < 2; ++i) test += "2 0.1 0.2 0.3\n";
+  xt::testing::write_text(dir / "ecg5000" / "ECG5000_TRAIN.txt", train);
+  xt::testing::write_text(dir / "ecg5000" / "ECG5000_TEST.txt", test);
+  const auto data = xt::data::load_ecg5000(dir.path(), xt::data::Fallback::Fail);
+  EXPECT_EQ(data.beats.sizes(), (std::vector<std::int64_t>{6, 3}));
+  EXPECT_EQ(data.anomalous.sum().item<std::int64_t>(), 3);
+  EXPECT_THAT(data.source.description, HasSubstr("ECG5000 TRAIN+TEST, 6 beats (3 normal, 3 anomalous)"));
+  xt::testing::write_text(dir / "ecg5000" / "ECG5000_TEST.txt", "2 0.1 0.2\n");
+  EXPECT_THAT(data_error_of([&] { xt::data::load_ecg5000(dir.path(), xt::data::Fallback::Fail); }),
+              HasSubstr("series length 2 differs from TRAIN's 3"));
 }

@@ -41,4 +41,18 @@ for name in cora citeseer; do
 done
 /usr/bin/python3 "$(dirname "$0")/python/planetoid_to_linqs.py" "$raw" "$dir/cora_planetoid"
 
+# ECG5000 (UCR Time Series Archive; from PhysioNet BIDMC CHF record chf07):
+# TRAIN (500 beats) and TEST (4500 beats).
+mkdir -p "$dir/ecg5000"
+if [ ! -s "$dir/ecg5000/ECG5000_TRAIN.txt" ]; then
+  fetch "https://www.timeseriesclassification.com/aeon-toolkit/ECG5000.zip" "$dir/ecg5000/ECG5000.zip"
+  /usr/bin/python3 -m zipfile -e "$dir/ecg5000/ECG5000.zip" "$dir/ecg5000" && rm "$dir/ecg5000/ECG5000.zip"
+fi
+
+# MIT-BIH Arrhythmia Database record 100 (PhysioNet mitdb 1.0.0, ODC-By 1.0).
+mkdir -p "$dir/mitbih_ecg/raw"
+for part in hea dat atr; do
+  fetch "https://physionet.org/files/mitdb/1.0.0/100.$part" "$dir/mitbih_ecg/raw/100.$part"
+done
+
 echo "data is in $dir; run the examples with --data-dir $dir or XT_DATA_DIR=$dir"

@@ -282,8 +282,8 @@ BeatData load_ecg5000(const fs::path& data_dir, Fallback fallback, std::uint64_t
   return data;
 }
 
-BeatData load_mitbih_record(const fs::path& data_dir, const std::string& record, Fallback fallback,
-                            std::uint64_t synthetic_seed) {
+BeatData load_mitbih_record(const fs::path& data_dir, const std::string& record, const BeatWindow& window,
+                            Fallback fallback, std::uint64_t synthetic_seed) {
   const fs::path dir = data_dir / "mitbih_ecg" / "raw";
   const fs::path hea = dir / (record + ".hea"), dat = dir / (record + ".dat"), atr = dir / (record + ".atr");
   std::error_code ec;
@@ -292,10 +292,11 @@ BeatData load_mitbih_record(const fs::path& data_dir, const std::string& record,
     const torch::Tensor adc = read_wfdb_212(dat, header);
     const auto& lead = header.signals.front();
     const torch::Tensor millivolts = (adc.select(1, 0).to(torch::kFloat64) - lead.adc_zero) / lead.gain;
-    // 0.25 s before and 0.46 s after the R peak at 360 Hz, every 2nd sample: 128 points.
-    const auto before = static_cast<std::int64_t>(std::lround(0.25 * header.frequency));
-    const std::int64_t window = static_cast<std::int64_t>(std::lround(0.7111 * header.frequency));
-    BeatData data = cut_beats(millivolts, header.frequency, read_mit_annotations(atr), before, window - before, 2);
+    const auto before = static_cast<std::int64_t>(std::lround(window.seconds_before * header.frequency));
+    const auto length =
+        static_cast<std::int64_t>(std::lround((window.seconds_before + window.seconds_after) * header.frequency));
+    BeatData data = cut_beats(millivolts, header.frequency, read_mit_annotations(atr), before, length - before,
+                              window.decimate);
     data.source = {false, dat,
                    "data: MIT-BIH Arrhythmia record " + record + " (" + lead.description + "), " +
                        std::to_string(data.beats.size(0)) + " beats (" + std::to_string(count_true(~data.anomalous)) +
@@ -305,7 +306,9 @@ BeatData load_mitbih_record(const fs::path& data_dir, const std::string& record,
   if (fallback == Fallback::Fail) {
     throw DataError(hea, 0, "MIT-BIH record " + record + " not found (run tools/download_data.sh, or pass --data-dir)");
   }
-  BeatData data = make_synthetic_beats(1500, 40, 128, synthetic_seed);
+  const auto samples = static_cast<std::int64_t>(
+      std::lround((window.seconds_before + window.seconds_after) * 360.0 / static_cast<double>(window.decimate)));
+  BeatData data = make_synthetic_beats(1500, 40, std::max<std::int64_t>(samples, 32), synthetic_seed);
   data.source.description = "data: SYNTHETIC heartbeats (1500 normal, 40 anomalous): MIT-BIH record " + record +
                             " not found under " + dir.string() +
                             " (run tools/download_data.sh or pass --data-dir for the real data)";

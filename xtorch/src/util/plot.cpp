@@ -20,7 +20,7 @@ cv::Scalar bgr(Color c) { return {static_cast<double>(c.b), static_cast<double>(
 
 std::string default_format(double v) {
   std::ostringstream out;
-  out << v;
+  out << (std::abs(v) < 1e-12 ? 0.0 : v);  // no "-0" or "1e-17" for a tick at zero
   return out.str();
 }
 
@@ -77,7 +77,7 @@ LinePlot& LinePlot::marker(double x, std::string label) {
   return *this;
 }
 
-void LinePlot::save_png(const std::filesystem::path& path, int width, int height) const {
+std::vector<std::uint8_t> LinePlot::render_bgr(int width, int height) const {
   double x_lo = std::numeric_limits<double>::infinity(), x_hi = -x_lo, y_lo = x_lo, y_hi = -x_lo;
   for (const auto& s : series_) {
     for (std::size_t i = 0; i < s.x.size(); ++i) {
@@ -86,7 +86,7 @@ void LinePlot::save_png(const std::filesystem::path& path, int width, int height
       y_lo = std::min(y_lo, s.y[i]); y_hi = std::max(y_hi, s.y[i]);
     }
   }
-  if (!std::isfinite(x_lo)) throw std::invalid_argument("LinePlot::save_png: nothing to plot in " + path.string());
+  if (!std::isfinite(x_lo)) throw std::invalid_argument("LinePlot '" + title_ + "': nothing to plot");
   if (x_hi == x_lo) x_hi = x_lo + 1;
   if (y_hi == y_lo) y_hi = y_lo + 1;
   const double y_pad = 0.05 * (y_hi - y_lo);
@@ -135,9 +135,37 @@ void LinePlot::save_png(const std::filesystem::path& path, int width, int height
   put_text(image, x_label_, {area.x + area.width / 2 - 4 * static_cast<int>(x_label_.size()), height - 12});
   put_text(image, y_label_, {8, top - 30});
 
+  return std::vector<std::uint8_t>(image.data, image.data + image.total() * image.elemSize());
+}
+
+namespace {
+
+void write_png(const std::filesystem::path& path, const cv::Mat& image) {
   std::vector<unsigned char> png;
   if (!cv::imencode(".png", image, png)) throw std::runtime_error(path.string() + ": PNG encoding failed");
   write_file_atomically(path, std::string_view(reinterpret_cast<const char*>(png.data()), png.size()));
+}
+
+}  // namespace
+
+void LinePlot::save_png(const std::filesystem::path& path, int width, int height) const {
+  std::vector<std::uint8_t> pixels = render_bgr(width, height);
+  write_png(path, cv::Mat(height, width, CV_8UC3, pixels.data()));
+}
+
+void save_png_grid(const std::vector<LinePlot>& plots, const std::filesystem::path& path, int columns,
+                   int cell_width, int cell_height) {
+  if (plots.empty() || columns < 1) throw std::invalid_argument("save_png_grid: no plots or columns < 1");
+  const int rows = (static_cast<int>(plots.size()) + columns - 1) / columns;
+  cv::Mat grid(rows * cell_height, columns * cell_width, CV_8UC3, cv::Scalar(255, 255, 255));
+  for (std::size_t i = 0; i < plots.size(); ++i) {
+    std::vector<std::uint8_t> pixels = plots[i].render_bgr(cell_width, cell_height);
+    const cv::Rect cell(static_cast<int>(i % static_cast<std::size_t>(columns)) * cell_width,
+                        static_cast<int>(i / static_cast<std::size_t>(columns)) * cell_height, cell_width,
+                        cell_height);
+    cv::Mat(cell_height, cell_width, CV_8UC3, pixels.data()).copyTo(grid(cell));
+  }
+  write_png(path, grid);
 }
 
 }  // namespace xt

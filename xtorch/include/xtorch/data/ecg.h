@@ -87,11 +87,19 @@ BeatData cut_beats(const torch::Tensor& signal, double sampling_hz, const std::v
 BeatData load_ecg5000(const std::filesystem::path& data_dir, Fallback fallback = Fallback::Synthetic,
                       std::uint64_t synthetic_seed = 0);
 
+// Which part of the signal around each R peak makes a beat.
+struct BeatWindow {
+  double seconds_before = 0.25;
+  double seconds_after = 0.4611;
+  std::int64_t decimate = 2;  // keep every n-th sample
+};
+
 // One MIT-BIH Arrhythmia record (default 100) from mitbih_ecg/raw/<record>.{hea,dat,atr}:
-// lead 0 (MLII) in mV, beats 0.25 s before to 0.46 s after the R peak,
-// decimated to 180 Hz (128 samples).
+// lead 0 (MLII) in mV cut into beats by `window` (default: 0.25 s before to
+// 0.46 s after the R peak at 180 Hz, 128 samples).
 BeatData load_mitbih_record(const std::filesystem::path& data_dir, const std::string& record = "100",
-                            Fallback fallback = Fallback::Synthetic, std::uint64_t synthetic_seed = 0);
+                            const BeatWindow& window = {}, Fallback fallback = Fallback::Synthetic,
+                            std::uint64_t synthetic_seed = 0);
 
 // Synthetic heartbeats: P wave, QRS complex and T wave as Gaussian bumps with
 // jittered timing and amplitude; anomalous beats get a wide, inverted or

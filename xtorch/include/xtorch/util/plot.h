@@ -32,6 +32,10 @@ class LinePlot {
   void save_png(const std::filesystem::path& path, int width = 1200, int height = 480) const;
 
  private:
+  friend void save_png_grid(const std::vector<LinePlot>&, const std::filesystem::path&, int, int, int);
+  // The picture as height x width x 3 bytes (BGR).
+  std::vector<std::uint8_t> render_bgr(int width, int height) const;
+
   struct Series {
     std::string label;
     std::vector<double> x, y;
@@ -47,5 +51,9 @@ class LinePlot {
   std::function<std::string(double)> x_format_;
   std::vector<double> x_ticks_;
 };
+
+// Several plots in one PNG, `columns` per row, each cell_width x cell_height.
+void save_png_grid(const std::vector<LinePlot>& plots, const std::filesystem::path& path, int columns,
+                   int cell_width = 600, int cell_height = 420);
 
 }  // namespace xt
