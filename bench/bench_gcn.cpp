@@ -11,8 +11,6 @@
 //
 //   build/bench/bench_gcn [--data-dir DIR]   (default: $XT_DATA_DIR, else ./data)
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <filesystem>
 #include <iostream>
@@ -73,8 +71,8 @@ int main(int argc, char** argv) {
   const int threads = torch::get_num_threads();
   std::cout << "LibTorch " << TORCH_VERSION << ", " << threads << " intra-op thread(s); BLAS: " << blas.library
             << " (" << blas.threads << " thread(s))\n";
-  const fs::path dir = fs::temp_directory_path() / ("xtorch-bench-gcn-" + std::to_string(::getpid()));
-  fs::create_directories(dir);
+  const xt::TempDir scratch("xtorch-bench-gcn");  // removed on every exit path
+  const fs::path& dir = scratch.path();
   try {
     const auto data = xt::data::load_citation_dataset(xt::data::resolve_data_dir(data_flag), "cora",
                                                       xt::data::GraphSplit::Planetoid);
@@ -153,9 +151,7 @@ int main(int argc, char** argv) {
     latency.print(std::cout);
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";
-    fs::remove_all(dir);
     return 1;
   }
-  fs::remove_all(dir);
   return 0;
 }

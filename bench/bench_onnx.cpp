@@ -7,8 +7,6 @@
 //
 //   build/bench/bench_onnx
 
-#include <unistd.h>
-
 #include <filesystem>
 #include <iostream>
 
@@ -27,8 +25,8 @@ int main() {
   }
   torch::set_num_threads(1);
   std::cout << "LibTorch " << TORCH_VERSION << ", 1 intra-op thread; BLAS: " << xt::blas_info().library << "\n";
-  const fs::path dir = fs::temp_directory_path() / ("xtorch-bench-onnx-" + std::to_string(::getpid()));
-  fs::create_directories(dir);
+  const xt::TempDir scratch("xtorch-bench-onnx");  // removed on every exit path
+  const fs::path& dir = scratch.path();
   try {
     torch::manual_seed(0);
     xt::nn::LSTMAutoencoder model(xt::nn::LSTMAutoencoderConfig{1, 64, 1, 0.0});
@@ -58,9 +56,7 @@ int main() {
     table.print(std::cout);
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";
-    fs::remove_all(dir);
     return 1;
   }
-  fs::remove_all(dir);
   return 0;
 }

@@ -12,7 +12,6 @@
 
 #include <fcntl.h>
 #include <unistd.h>
-
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -110,16 +109,14 @@ int main() {
   const auto blas = xt::blas_info();
   std::cout << "LibTorch " << TORCH_VERSION << ", " << torch::get_num_threads() << " intra-op thread(s); BLAS: "
             << blas.library << " (" << blas.threads << " thread(s))\n\n";
-  const fs::path dir = fs::temp_directory_path() / ("xtorch-bench-" + std::to_string(::getpid()));
-  fs::create_directories(dir);
+  const xt::TempDir scratch("xtorch-bench");  // removed on every exit path
+  const fs::path& dir = scratch.path();
   try {
     bench_throughput(dir);
     bench_latency(dir);
   } catch (const std::exception& e) {
     std::cerr << "error: " << e.what() << "\n";
-    fs::remove_all(dir);
     return 1;
   }
-  fs::remove_all(dir);
   return 0;
 }

@@ -15,19 +15,10 @@
 
 namespace fs = std::filesystem;
 using xt::testing::TempDir;
+using xt::testing::data_error_of;
 using ::testing::HasSubstr;
 
 namespace {
-
-template <class F>
-std::string data_error_of(F f) {
-  try {
-    f();
-  } catch (const xt::DataError& e) {
-    return e.what();
-  }
-  return "no DataError";
-}
 
 fs::path mitbih_raw() { return xt::testing::real_data_dir() / "mitbih_ecg" / "raw"; }
 

@@ -14,6 +14,7 @@
 
 namespace fs = std::filesystem;
 using xt::testing::TempDir;
+using xt::testing::data_error_of;
 using ::testing::HasSubstr;
 
 namespace {
@@ -29,17 +30,6 @@ void expect_disjoint_and_in_range(const xt::data::Graph& g) {
   EXPECT_EQ(std::get<0>(torch::_unique(all)).size(0), all.size(0)) << "a node is in two parts of the split";
   EXPECT_GE(all.min().item<std::int64_t>(), 0);
   EXPECT_LT(all.max().item<std::int64_t>(), g.num_nodes());
-}
-
-// Error message of the DataError thrown by `f`.
-template <class F>
-std::string data_error_of(F f) {
-  try {
-    f();
-  } catch (const xt::DataError& e) {
-    return e.what();
-  }
-  return "no DataError";
 }
 
 }  // namespace

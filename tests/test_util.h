@@ -8,33 +8,28 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <random>
 #include <string>
+
+#include "xtorch/error.h"
+#include "xtorch/util/temp_dir.h"
 
 namespace xt::testing {
 
 namespace fs = std::filesystem;
 
 // A fresh directory under the system temp dir, removed with its contents.
-class TempDir {
- public:
-  TempDir() {
-    std::random_device entropy;
-    path_ = fs::temp_directory_path() / ("xtorch-test-" + std::to_string(entropy()));
-    fs::create_directories(path_);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  ~TempDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-  fs::path operator/(const std::string& name) const { return path_ / name; }
+using TempDir = xt::TempDir;
 
- private:
-  fs::path path_;
-};
+// The message of the DataError that `f` throws ("no DataError" if none).
+template <class F>
+std::string data_error_of(F f) {
+  try {
+    f();
+  } catch (const xt::DataError& e) {
+    return e.what();
+  }
+  return "no DataError";
+}
 
 // The shared real datasets: $XT_TEST_DATA_DIR, else ../shared/data beside the
 // source tree (where CI has them).

@@ -39,4 +39,5 @@
 #include "xtorch/util/report.h"
 #include "xtorch/util/runtime.h"
 #include "xtorch/util/sha256.h"
+#include "xtorch/util/temp_dir.h"
 #include "xtorch/util/text_file.h"

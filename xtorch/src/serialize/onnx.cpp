@@ -4,7 +4,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <atomic>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
@@ -16,32 +15,12 @@
 #include "xtorch/serialize/torchscript.h"
 #include "xtorch/util/atomic_file.h"
 #include "xtorch/util/npy.h"
+#include "xtorch/util/temp_dir.h"
 #include "xtorch/version.h"
 
 namespace xt {
 namespace fs = std::filesystem;
 namespace {
-
-// A private scratch directory, removed with its contents.
-class ScratchDir {
- public:
-  ScratchDir() {
-    static std::atomic<int> counter{0};
-    path_ = fs::temp_directory_path() /
-            ("xtorch-ort-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-    fs::create_directories(path_);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-  ~ScratchDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
 
 std::string shell_quote(const std::string& text) {
   std::string quoted = "'";
@@ -167,7 +146,7 @@ OnnxRuntimeResult run_onnxruntime(const fs::path& model, const std::map<std::str
   if (const std::string why = onnxruntime_unavailable_reason(); !why.empty()) {
     throw SerializationError(model, "cannot run ONNX Runtime: " + why);
   }
-  ScratchDir scratch;
+  TempDir scratch("xtorch-ort");
   std::string command = "node " + shell_quote(onnxruntime_runner().string()) + " " + shell_quote(model.string());
   int index = 0;
   for (const auto& [name, tensor] : inputs) {
