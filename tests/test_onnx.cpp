@@ -4,6 +4,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <array>
+
+#include <torch/script.h>
 #include <torch/torch.h>
 
 #include "test_util.h"
@@ -271,5 +274,93 @@ TEST(Npy, RoundTripsEveryDtypeAndRejectsTruncation) {
                                                  " -c \"import numpy; a = numpy.load('" + (dir / "t.npy").string() +
                                                  "'); print(a.shape, a.dtype)\"");
     EXPECT_THAT(python.output, HasSubstr("(10, 10) float32"));
+  }
+}
+
+namespace {
+
+// One ConvTranspose1d with the given arithmetic, scripted and in ONNX.
+class OneTransposedConvImpl : public xt::nn::ExportableModule {
+ public:
+  OneTransposedConvImpl(std::int64_t kernel, std::int64_t stride, std::int64_t padding, std::int64_t output_padding,
+                        std::int64_t dilation)
+      : kernel_(kernel), stride_(stride), padding_(padding), output_padding_(output_padding), dilation_(dilation) {
+    conv = register_module("conv", torch::nn::ConvTranspose1d(torch::nn::ConvTranspose1dOptions(3, 2, kernel)
+                                                                  .stride(stride)
+                                                                  .padding(padding)
+                                                                  .output_padding(output_padding)
+                                                                  .dilation(dilation)));
+  }
+  std::int64_t output_length(std::int64_t in) const {
+    return (in - 1) * stride_ - 2 * padding_ + dilation_ * (kernel_ - 1) + output_padding_ + 1;
+  }
+  std::string model_type() const override { return "OneTransposedConv"; }
+  nlohmann::json config() const override { return nlohmann::json::object(); }
+  std::string torchscript_source() const override {
+    const auto list = [](std::int64_t v) { return "[" + std::to_string(v) + "]"; };
+    return "def forward(self, x: Tensor) -> Tensor:\n    return torch.conv_transpose1d(x, self.conv_weight, "
+           "self.conv_bias, " + list(stride_) + ", " + list(padding_) + ", " + list(output_padding_) + ", 1, " +
+           list(dilation_) + ")\n";
+  }
+  void build_onnx(xt::OnnxGraphBuilder& g) const override {
+    g.output(g.layer(g.input("x", {"batch", 3, "time"}), *conv, "conv"), "y", {"batch", 2, "time_out"});
+  }
+  std::vector<xt::TensorSpec> input_specs() const override { return {{"x", {-1, 3, -1}, "float32"}}; }
+  std::vector<xt::TensorSpec> output_specs() const override { return {{"y", {-1, 2, -1}, "float32"}}; }
+  torch::Tensor eager_forward(const std::vector<torch::Tensor>& inputs) override { return conv->forward(inputs[0]); }
+
+  torch::nn::ConvTranspose1d conv{nullptr};
+
+ private:
+  std::int64_t kernel_, stride_, padding_, output_padding_, dilation_;
+};
+
+}  // namespace
+
+TEST(OnnxExport, ConvTranspose1dOutputSizeArithmeticInBothFormats) {
+  REQUIRE_ONNXRUNTIME();
+  TempDir dir;
+  // (kernel, stride, padding, output_padding, dilation)
+  const std::vector<std::array<std::int64_t, 5>> cases = {
+      {3, 1, 0, 0, 1}, {4, 2, 1, 0, 1}, {5, 2, 2, 1, 1}, {5, 3, 1, 2, 1}, {3, 2, 0, 1, 2}};
+  for (const auto& [k, s, p, op, d] : cases) {
+    SCOPED_TRACE("kernel " + std::to_string(k) + " stride " + std::to_string(s) + " padding " + std::to_string(p) +
+                 " output_padding " + std::to_string(op) + " dilation " + std::to_string(d));
+    torch::manual_seed(k * 100 + s);
+    OneTransposedConvImpl model(k, s, p, op, d);
+    const torch::Tensor x = torch::randn({2, 3, 9});
+    const torch::Tensor eager = model.reference_forward({x});
+    ASSERT_EQ(eager.size(2), model.output_length(9));
+
+    xt::JitExportOptions jit;
+    jit.verify_inputs = {x};
+    xt::export_to_jit(model, dir / "t.pt", jit);
+    torch::jit::Module script = torch::jit::load((dir / "t.pt").string());
+    torch::NoGradGuard no_grad;
+    EXPECT_TRUE(script.forward({x}).toTensor().equal(eager));
+
+    xt::OnnxExportOptions onnx;
+    onnx.verify_inputs = {x};
+    xt::export_to_onnx(model, dir / "t.onnx", onnx);
+    const torch::Tensor y = xt::run_onnxruntime(dir / "t.onnx", {{"x", x}}).outputs.at("y");
+    EXPECT_EQ(y.sizes(), eager.sizes());
+    EXPECT_LT(xt::max_abs_diff(y, eager), 1e-5);
+  }
+}
+
+TEST(OnnxExport, ConvWithNonZeroPaddingModeIsRefused) {
+  TempDir dir;
+  class CircularImpl : public LayerZooImpl {
+   public:
+    CircularImpl() {
+      body = replace_module("body", torch::nn::Sequential(torch::nn::Conv1d(
+                                        torch::nn::Conv1dOptions(3, 6, 3).padding(1).padding_mode(torch::kCircular))));
+    }
+  } model;
+  try {
+    xt::export_to_onnx(model, dir / "c.onnx");
+    FAIL() << "a circular-padding conv was exported";
+  } catch (const xt::UnsupportedLayerError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("layer 'body.0' (Conv1d) uses a padding mode other than zeros"));
   }
 }

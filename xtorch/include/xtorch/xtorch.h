@@ -18,6 +18,7 @@
 #include "xtorch/metrics/regression.h"
 
 #include "xtorch/nn/exportable.h"
+#include "xtorch/nn/conv_autoencoder.h"
 #include "xtorch/nn/gcn.h"
 #include "xtorch/nn/lstm_autoencoder.h"
 #include "xtorch/nn/lstm_forecaster.h"
@@ -26,6 +27,7 @@
 #include "xtorch/serialize/model_file.h"
 #include "xtorch/serialize/onnx.h"
 #include "xtorch/serialize/onnx_builder.h"
+#include "xtorch/serialize/python.h"
 #include "xtorch/serialize/tensor_file.h"
 #include "xtorch/serialize/torchscript.h"
 
@@ -35,6 +37,7 @@
 #include "xtorch/util/format.h"
 #include "xtorch/util/npy.h"
 #include "xtorch/util/plot.h"
+#include "xtorch/util/process.h"
 #include "xtorch/util/progress.h"
 #include "xtorch/util/report.h"
 #include "xtorch/util/runtime.h"

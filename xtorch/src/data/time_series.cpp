@@ -1,8 +1,12 @@
 #include "xtorch/data/time_series.h"
 
+#include <ATen/CPUGeneratorImpl.h>
+
 #include <cmath>
 #include <stdexcept>
 #include <string>
+
+#include <torch/torch.h>
 
 namespace xt::data {
 
@@ -66,6 +70,21 @@ torch::Tensor calendar_features(const std::vector<std::int64_t>& epoch_seconds) 
     acc[i][3] = static_cast<float>(std::cos(kTwoPi * weekday / 7.0));
   }
   return out;
+}
+
+torch::Tensor corrupt(const torch::Tensor& clean, const NoiseSpec& noise, std::uint64_t seed) {
+  if (noise.gaussian_std < 0 || noise.dropout_rate < 0 || noise.dropout_rate > 1 || noise.spike_rate < 0 ||
+      noise.spike_rate > 1) {
+    throw std::invalid_argument("corrupt: std must be >= 0 and rates in [0, 1]");
+  }
+  torch::Generator generator = at::make_generator<at::CPUGeneratorImpl>(seed);
+  const auto options = clean.options();
+  torch::Tensor noisy = clean + noise.gaussian_std * torch::randn(clean.sizes(), generator, options);
+  const torch::Tensor spikes = torch::rand(clean.sizes(), generator, options) < noise.spike_rate;
+  const torch::Tensor signs = torch::where(torch::rand(clean.sizes(), generator, options) < 0.5, -1.0, 1.0);
+  noisy = noisy + spikes.to(options.dtype()) * signs.to(options.dtype()) * noise.spike_size;
+  const torch::Tensor dropped = torch::rand(clean.sizes(), generator, options) < noise.dropout_rate;
+  return noisy.masked_fill(dropped, 0.0);
 }
 
 }  // namespace xt::data

@@ -1,12 +1,8 @@
 #include "xtorch/serialize/onnx.h"
 
 #include <onnx/onnx_pb.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
-#include <cstdio>
 #include <cstdlib>
-#include <memory>
 
 #include <torch/version.h>
 
@@ -15,32 +11,13 @@
 #include "xtorch/serialize/torchscript.h"
 #include "xtorch/util/atomic_file.h"
 #include "xtorch/util/npy.h"
+#include "xtorch/util/process.h"
 #include "xtorch/util/temp_dir.h"
 #include "xtorch/version.h"
 
 namespace xt {
 namespace fs = std::filesystem;
 namespace {
-
-std::string shell_quote(const std::string& text) {
-  std::string quoted = "'";
-  for (const char c : text) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return quoted + "'";
-}
-
-bool on_path(const std::string& program) {
-  const char* path = std::getenv("PATH");
-  if (path == nullptr) return false;
-  std::string dirs = path;
-  for (std::size_t start = 0; start <= dirs.size();) {
-    const std::size_t end = std::min(dirs.find(':', start), dirs.size());
-    std::error_code ec;
-    const fs::path candidate = fs::path(dirs.substr(start, end - start)) / program;
-    if (fs::is_regular_file(candidate, ec) && ::access(candidate.c_str(), X_OK) == 0) return true;
-    start = end + 1;
-  }
-  return false;
-}
 
 Manifest onnx_manifest(const nn::ExportableModule& model) {
   Manifest manifest;
@@ -147,34 +124,22 @@ OnnxRuntimeResult run_onnxruntime(const fs::path& model, const std::map<std::str
     throw SerializationError(model, "cannot run ONNX Runtime: " + why);
   }
   TempDir scratch("xtorch-ort");
-  std::string command = "node " + shell_quote(onnxruntime_runner().string()) + " " + shell_quote(model.string());
+  std::vector<std::string> command = {"node", onnxruntime_runner().string(), model.string()};
   int index = 0;
   for (const auto& [name, tensor] : inputs) {
-    const fs::path file = scratch.path() / ("input" + std::to_string(index++) + ".npy");
+    const fs::path file = scratch / ("input" + std::to_string(index++) + ".npy");
     write_npy(file, tensor);
-    command += " --input " + shell_quote(name + "=" + file.string());
+    command.insert(command.end(), {"--input", name + "=" + file.string()});
   }
-  const fs::path errors = scratch.path() / "stderr.txt";
-  command += " --output-dir " + shell_quote((scratch.path() / "out").string()) + " --warmup " +
-             std::to_string(options.warmup) + " --repeat " + std::to_string(options.repeat) + " --threads " +
-             std::to_string(options.threads) + " 2>" + shell_quote(errors.string());
-
-  std::string output;
-  int status = -1;
-  {
-    std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen(command.c_str(), "r"), ::pclose);
-    if (!pipe) throw SerializationError(model, "cannot start node");
-    char buffer[4096];
-    while (std::fgets(buffer, sizeof buffer, pipe.get()) != nullptr) output += buffer;
-    status = ::pclose(pipe.release());
+  command.insert(command.end(), {"--output-dir", (scratch / "out").string(), "--warmup", std::to_string(options.warmup),
+                                 "--repeat", std::to_string(options.repeat), "--threads",
+                                 std::to_string(options.threads)});
+  const ProcessResult run = run_process(command);
+  if (run.exit_code != 0) {
+    throw SerializationError(model, "ONNX Runtime failed: " +
+                                        (run.err.empty() ? "exit status " + std::to_string(run.exit_code) : run.err));
   }
-  if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    std::string message = read_file(errors);
-    while (!message.empty() && message.back() == '\n') message.pop_back();
-    throw SerializationError(model, "ONNX Runtime failed: " + (message.empty() ? "exit status " +
-                                                                                     std::to_string(status)
-                                                                               : message));
-  }
+  const std::string& output = run.out;
   OnnxRuntimeResult result;
   try {
     const auto json = nlohmann::json::parse(output);

@@ -46,4 +46,18 @@ Windows make_windows(const torch::Tensor& features, const torch::Tensor& targets
 // [rows, 4] = sin/cos(2 pi hour_of_day / 24), sin/cos(2 pi day_of_week / 7).
 torch::Tensor calendar_features(const std::vector<std::int64_t>& epoch_seconds);
 
+// Sensor faults for denoising: Gaussian noise on every value, plus dropouts
+// (the value lost: replaced by 0, the mean of standardized data) and spikes
+// (+/- spike_size added), each at its own rate.
+struct NoiseSpec {
+  double gaussian_std = 0.3;
+  double dropout_rate = 0.05;
+  double spike_rate = 0.01;
+  double spike_size = 4.0;
+};
+
+// A corrupted copy of `clean`, deterministic in `seed` (a private generator:
+// the global RNG is not touched).
+torch::Tensor corrupt(const torch::Tensor& clean, const NoiseSpec& noise, std::uint64_t seed);
+
 }  // namespace xt::data
