@@ -120,3 +120,10 @@ TEST(RankingMetrics, AgreeWithAPythonReferenceOnTiedRandomScores) {
   EXPECT_NEAR(xt::metrics::roc_auc(scores, labels), auc, 1e-12);
   EXPECT_NEAR(xt::metrics::average_precision(scores, labels), ap, 1e-12);
 }
+
+TEST(ClassificationMetrics, MacroF1FromAConfusionMatrix) {
+  // Class 0: TP 2, FP 1, FN 0 -> F1 0.8; class 1: TP 1, FP 0, FN 1 -> 2/3; class 2 absent -> left out.
+  const torch::Tensor m = torch::tensor({2, 0, 0, 1, 1, 0, 0, 0, 0}, torch::kInt64).reshape({3, 3});
+  EXPECT_NEAR(xt::metrics::macro_f1(m), (0.8 + 2.0 / 3.0) / 2.0, 1e-12);
+  EXPECT_THROW(xt::metrics::macro_f1(torch::zeros({2, 3})), std::invalid_argument);
+}

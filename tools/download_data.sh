@@ -55,4 +55,23 @@ for part in hea dat atr; do
   fetch "https://physionet.org/files/mitdb/1.0.0/100.$part" "$dir/mitbih_ecg/raw/100.$part"
 done
 
+# UCI HAPT (Reyes-Ortiz et al. 2016), raw accelerometer signals and labels.
+# The dataset's README forbids commercial use.
+if [ ! -s "$dir/hapt_accel/labels.txt" ]; then
+  mkdir -p "$dir/hapt_accel"
+  fetch "https://archive.ics.uci.edu/static/public/341/smartphone+based+recognition+of+human+activities+and+postural+transitions.zip" \
+        "$dir/hapt_accel/hapt.zip"
+  /usr/bin/python3 - "$dir/hapt_accel" <<'PY'
+import sys, zipfile
+out = sys.argv[1]
+with zipfile.ZipFile(f"{out}/hapt.zip") as z:
+    for name in z.namelist():
+        base = name.rsplit("/", 1)[-1]
+        if name.startswith("RawData/") and (base.startswith("acc_") or base in ("labels.txt", "activity_labels.txt")):
+            with open(f"{out}/{base}", "wb") as f:
+                f.write(z.read(name))
+PY
+  rm "$dir/hapt_accel/hapt.zip"
+fi
+
 echo "data is in $dir; run the examples with --data-dir $dir or XT_DATA_DIR=$dir"

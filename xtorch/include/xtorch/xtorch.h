@@ -9,6 +9,7 @@
 #include "xtorch/data/datasets.h"
 #include "xtorch/data/ecg.h"
 #include "xtorch/data/graph.h"
+#include "xtorch/data/har.h"
 #include "xtorch/data/scaler.h"
 #include "xtorch/data/time_series.h"
 
@@ -18,12 +19,14 @@
 #include "xtorch/metrics/regression.h"
 
 #include "xtorch/nn/exportable.h"
+#include "xtorch/nn/cnn1d.h"
 #include "xtorch/nn/conv_autoencoder.h"
 #include "xtorch/nn/gcn.h"
 #include "xtorch/nn/lstm_autoencoder.h"
 #include "xtorch/nn/lstm_forecaster.h"
 
 #include "xtorch/serialize/manifest.h"
+#include "xtorch/serialize/mobile.h"
 #include "xtorch/serialize/model_file.h"
 #include "xtorch/serialize/onnx.h"
 #include "xtorch/serialize/onnx_builder.h"

@@ -44,4 +44,16 @@ torch::Tensor confusion_matrix(const torch::Tensor& predictions, const torch::Te
       .reshape({num_classes, num_classes});
 }
 
+double macro_f1(const torch::Tensor& confusion) {
+  if (confusion.dim() != 2 || confusion.size(0) != confusion.size(1)) {
+    throw std::invalid_argument("macro_f1: confusion matrix must be square, got " + c10::str(confusion.sizes()));
+  }
+  const torch::Tensor m = confusion.to(torch::kFloat64);
+  const torch::Tensor tp = m.diagonal();
+  const torch::Tensor denominator = m.sum(0) + m.sum(1);  // 2 TP + FP + FN
+  const torch::Tensor present = denominator > 0;
+  if (!present.any().item<bool>()) throw std::invalid_argument("macro_f1: empty confusion matrix");
+  return (2 * tp.masked_select(present) / denominator.masked_select(present)).mean().item<double>();
+}
+
 }  // namespace xt::metrics

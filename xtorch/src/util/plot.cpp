@@ -168,4 +168,36 @@ void save_png_grid(const std::vector<LinePlot>& plots, const std::filesystem::pa
   write_png(path, grid);
 }
 
+void save_confusion_matrix_png(const std::vector<std::vector<std::int64_t>>& counts,
+                               const std::vector<std::string>& class_names, const std::string& title,
+                               const std::filesystem::path& path) {
+  const int n = static_cast<int>(counts.size());
+  if (n == 0 || class_names.size() != counts.size()) {
+    throw std::invalid_argument("save_confusion_matrix_png: need one class name per row");
+  }
+  const int cell = 70, left = 200, top = 90, right = 20, bottom = 30;
+  cv::Mat image(top + n * cell + bottom, left + n * cell + right, CV_8UC3, cv::Scalar(255, 255, 255));
+  put_text(image, title, {10, 24}, 0.6);
+  put_text(image, "predicted ->", {left, top - 38});
+  for (int r = 0; r < n; ++r) {
+    if (static_cast<int>(counts[r].size()) != n) throw std::invalid_argument("save_confusion_matrix_png: not square");
+    std::int64_t row_total = 0;
+    for (const auto v : counts[r]) row_total += v;
+    put_text(image, class_names[r], {8, top + r * cell + cell / 2 + 5}, 0.45);
+    put_text(image, std::to_string(r), {left + r * cell + cell / 2 - 4, top - 12}, 0.45);
+    for (int c = 0; c < n; ++c) {
+      const double share = row_total == 0 ? 0.0 : static_cast<double>(counts[r][c]) / static_cast<double>(row_total);
+      const cv::Rect box(left + c * cell, top + r * cell, cell, cell);
+      // White to blue for the diagonal, white to red elsewhere (errors).
+      const cv::Scalar color = r == c ? cv::Scalar(255, 255 - 150 * share, 255 - 200 * share)
+                                      : cv::Scalar(255 - 200 * share, 255 - 200 * share, 255);
+      cv::rectangle(image, box, color, cv::FILLED);
+      cv::rectangle(image, box, {200, 200, 200}, 1);
+      const std::string text = std::to_string(counts[r][c]);
+      put_text(image, text, {box.x + cell / 2 - 5 * static_cast<int>(text.size()), box.y + cell / 2 + 5}, 0.5);
+    }
+  }
+  write_png(path, image);
+}
+
 }  // namespace xt

@@ -18,4 +18,9 @@ double accuracy(const torch::Tensor& predictions, const torch::Tensor& labels);
 torch::Tensor confusion_matrix(const torch::Tensor& predictions, const torch::Tensor& labels,
                                std::int64_t num_classes);
 
+// Mean over classes of F1 = 2 TP / (2 TP + FP + FN), from a confusion matrix
+// (rows true, columns predicted). Classes absent from both truth and
+// predictions are left out of the mean.
+double macro_f1(const torch::Tensor& confusion);
+
 }  // namespace xt::metrics

@@ -52,6 +52,13 @@ class LinePlot {
   std::vector<double> x_ticks_;
 };
 
+// A confusion matrix as a PNG heat map: rows are the true classes, columns
+// the predicted ones; each cell shows its count and is shaded by its share of
+// the row (the recall of that class on the diagonal).
+void save_confusion_matrix_png(const std::vector<std::vector<std::int64_t>>& counts,
+                               const std::vector<std::string>& class_names, const std::string& title,
+                               const std::filesystem::path& path);
+
 // Several plots in one PNG, `columns` per row, each cell_width x cell_height.
 void save_png_grid(const std::vector<LinePlot>& plots, const std::filesystem::path& path, int columns,
                    int cell_width = 600, int cell_height = 420);
