@@ -129,4 +129,16 @@ std::string utc_timestamp() {
   return buffer;
 }
 
+void Manifest::check_inputs(const std::vector<torch::Tensor>& given, const std::filesystem::path& file) const {
+  if (given.size() != inputs.size()) {
+    throw SerializationError(file, model_type + " takes " + std::to_string(inputs.size()) + " input(s), got " +
+                                       std::to_string(given.size()));
+  }
+  for (std::size_t i = 0; i < given.size(); ++i) {
+    if (const std::string problem = inputs[i].mismatch(given[i]); !problem.empty()) {
+      throw SerializationError(file, problem);
+    }
+  }
+}
+
 }  // namespace xt

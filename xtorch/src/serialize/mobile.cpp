@@ -99,15 +99,7 @@ MobileModel load_mobile(const fs::path& path) {
 }
 
 torch::Tensor MobileModel::forward(const std::vector<torch::Tensor>& inputs) {
-  if (inputs.size() != manifest.inputs.size()) {
-    throw SerializationError(path, manifest.model_type + " takes " + std::to_string(manifest.inputs.size()) +
-                                       " input(s), got " + std::to_string(inputs.size()));
-  }
-  for (std::size_t i = 0; i < inputs.size(); ++i) {
-    if (const std::string problem = manifest.inputs[i].mismatch(inputs[i]); !problem.empty()) {
-      throw SerializationError(path, problem);
-    }
-  }
+  manifest.check_inputs(inputs, path);
   torch::NoGradGuard no_grad;
   return module.forward(std::vector<c10::IValue>(inputs.begin(), inputs.end())).toTensor();
 }

@@ -141,15 +141,7 @@ Manifest read_manifest(const fs::path& path) {
 }
 
 torch::Tensor LoadedModel::forward(const std::vector<torch::Tensor>& inputs) {
-  if (inputs.size() != manifest.inputs.size()) {
-    throw SerializationError(path, manifest.model_type + " takes " + std::to_string(manifest.inputs.size()) +
-                                       " input(s), got " + std::to_string(inputs.size()));
-  }
-  for (std::size_t i = 0; i < inputs.size(); ++i) {
-    if (const std::string problem = manifest.inputs[i].mismatch(inputs[i]); !problem.empty()) {
-      throw SerializationError(path, problem);
-    }
-  }
+  manifest.check_inputs(inputs, path);
   torch::NoGradGuard no_grad;
   std::vector<torch::jit::IValue> args(inputs.begin(), inputs.end());
   return module.forward(std::move(args)).toTensor();

@@ -54,6 +54,10 @@ struct Manifest {
   // Parses and validates; errors are SerializationError naming `file`.
   static Manifest from_json(const nlohmann::json& j, const std::filesystem::path& file);
   static Manifest parse(const std::string& text, const std::filesystem::path& file);
+
+  // Throws SerializationError naming `file` when `inputs` do not match the
+  // input spec (count, shape, dtype).
+  void check_inputs(const std::vector<torch::Tensor>& inputs, const std::filesystem::path& file) const;
 };
 
 // Current UTC time as ISO 8601 ("2026-12-04T16:10:54Z").
