@@ -98,29 +98,26 @@ int main(int argc, char** argv) {
                                          {"test_index", graph.test_index}, {"hidden", scalar(16)},
                                          {"dropout", scalar(0.5)}, {"lr", scalar(0.01)},
                                          {"weight_decay", scalar(5e-4)}});
-    const std::string command = "OPENBLAS_NUM_THREADS=1 /usr/bin/python3 " XT_SOURCE_DIR "/bench/python/train_gcn.py " +
-                                (dir / "inputs.pt").string() + " --epochs " + std::to_string(kEpochs) +
-                                " --repeats " + std::to_string(kRepeats) + " --threads " + std::to_string(threads);
-    std::string output;
-    {
-      std::unique_ptr<FILE, int (*)(FILE*)> pipe(::popen((command + " 2>&1").c_str(), "r"), ::pclose);
-      char buffer[4096];
-      while (pipe && std::fgets(buffer, sizeof buffer, pipe.get()) != nullptr) output += buffer;
-    }
+    // One OpenBLAS thread, as libxtorch sets it for the C++ side.
+    const xt::ProcessResult python_run = xt::run_process(
+        {"env", "OPENBLAS_NUM_THREADS=1", xt::python_interpreter().string(), XT_SOURCE_DIR "/bench/python/train_gcn.py",
+         (dir / "inputs.pt").string(), "--epochs", std::to_string(kEpochs), "--repeats", std::to_string(kRepeats),
+         "--threads", std::to_string(threads)});
     std::cout << "== GCN training, " << kEpochs << " epochs on " << graph.name << " (median of " << kRepeats
               << " runs, " << threads << " thread(s)) ==\n";
     xt::TextTable table({"implementation", "seconds", "ms/epoch", "test accuracy", "time vs C++"});
     table.add_row({"C++ (xt::nn::GCN + Trainer)", format_fixed(cpp, 3), format_fixed(cpp * 1e3 / kEpochs, 2),
                    format_fixed(100 * cpp_accuracy, 1) + "%", "1.00x"});
     try {
-      const auto python = nlohmann::json::parse(output.substr(output.rfind('{')));
+      const auto python = nlohmann::json::parse(python_run.out);
       const double seconds = python.at("seconds").get<double>();
       table.add_row({"Python (PyTorch " + python.at("torch").get<std::string>() + ")", format_fixed(seconds, 3),
                      format_fixed(seconds * 1e3 / kEpochs, 2),
                      format_fixed(100 * python.at("test_accuracy").get<double>(), 1) + "%",
                      format_fixed(seconds / cpp, 2) + "x"});
     } catch (const std::exception&) {
-      table.add_row({"Python: not run (" + output.substr(0, output.find('\n')) + ")", "-", "-", "-", "-"});
+      const std::string why = python_run.err.substr(python_run.err.rfind('\n') + 1);
+      table.add_row({"Python: not run (" + why + ")", "-", "-", "-", "-"});
     }
     table.print(std::cout);
 

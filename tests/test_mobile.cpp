@@ -103,9 +103,14 @@ TEST(MobileExport, PlainTorchScriptAndBrokenFilesAreRejectedClearly) {
     xt::load_mobile(dir / "cut.ptl");
     FAIL() << "a truncated file was loaded";
   } catch (const xt::SerializationError& e) {
-    EXPECT_THAT(e.what(), HasSubstr("cut.ptl: not a readable model archive (truncated or not a zip)"));
+    EXPECT_THAT(e.what(), HasSubstr("cut.ptl: truncated: the zip archive's end-of-central-directory record"));
   }
-  EXPECT_THROW(xt::load_mobile(dir / "missing.ptl"), xt::SerializationError);
+  try {
+    xt::load_mobile(dir / "missing.ptl");
+    FAIL() << "a missing file was loaded";
+  } catch (const xt::SerializationError& e) {
+    EXPECT_THAT(e.what(), HasSubstr("missing.ptl: file does not exist"));
+  }
 }
 
 TEST(Cnn1d, ScriptedTrainingModeEqualsEager) {

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "xtorch/error.h"
+#include "xtorch/util/process.h"
 #include "xtorch/util/temp_dir.h"
 
 namespace xt::testing {
@@ -47,15 +48,11 @@ struct CommandResult {
   std::string output;  // stdout and stderr
 };
 
+// Runs a shell command line (env assignments, quoting) through the library's
+// run_process; output is stdout followed by stderr.
 inline CommandResult run_command(const std::string& command) {
-  CommandResult result;
-  FILE* pipe = ::popen((command + " 2>&1").c_str(), "r");
-  if (pipe == nullptr) return result;
-  char buffer[4096];
-  while (std::fgets(buffer, sizeof buffer, pipe) != nullptr) result.output += buffer;
-  const int status = ::pclose(pipe);
-  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
+  const ProcessResult run = run_process({"/bin/sh", "-c", command});
+  return {run.exit_code, run.out + run.err};
 }
 
 // Debian's interpreter, which has python3-torch (the first python3 on PATH

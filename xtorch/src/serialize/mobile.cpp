@@ -10,6 +10,7 @@
 #include "xtorch/serialize/model_file.h"
 #include "xtorch/serialize/torchscript.h"
 #include "xtorch/util/atomic_file.h"
+#include "xtorch/util/format.h"
 #include "xtorch/version.h"
 
 namespace xt {
@@ -70,8 +71,7 @@ MobileExport export_to_mobile(nn::ExportableModule& model, const fs::path& path,
 }
 
 MobileModel load_mobile(const fs::path& path) {
-  std::error_code ec;
-  if (!fs::exists(path, ec)) throw SerializationError(path, "file does not exist");
+  check_archive(path);
   MobileModel model;
   model.path = path;
   try {
@@ -82,16 +82,13 @@ MobileModel load_mobile(const fs::path& path) {
                                      "_save_for_lite_interpreter");
     }
   } catch (const c10::Error& e) {
-    const std::string what = e.what_without_backtrace();
-    throw SerializationError(path, "not a readable model archive (truncated or not a zip): " +
-                                       what.substr(0, what.find('\n')));
+    throw SerializationError(path, "corrupt model archive: " + first_line(e.what_without_backtrace()));
   }
   torch::jit::ExtraFilesMap extra{{kManifestName, ""}};
   try {
     model.module = torch::jit::_load_for_mobile(path.string(), torch::kCPU, extra);
   } catch (const c10::Error& e) {
-    const std::string what = e.what_without_backtrace();
-    throw SerializationError(path, "the lite interpreter cannot load it: " + what.substr(0, what.find('\n')));
+    throw SerializationError(path, "the lite interpreter cannot load it: " + first_line(e.what_without_backtrace()));
   }
   if (extra[kManifestName].empty()) throw SerializationError(path, std::string("has no xtorch manifest"));
   model.manifest = Manifest::parse(extra[kManifestName], path);

@@ -12,13 +12,8 @@
 
 namespace xt {
 namespace fs = std::filesystem;
-namespace {
 
-std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
-
-// Cheap structural checks before handing the file to the zip reader, whose own
-// messages ("failed finding central directory") do not say what went wrong.
-void check_archive_shape(const fs::path& path) {
+void check_archive(const fs::path& path) {
   std::error_code ec;
   if (!fs::exists(path, ec)) throw SerializationError(path, "file does not exist");
   if (!fs::is_regular_file(path, ec)) throw SerializationError(path, "is not a regular file");
@@ -59,7 +54,6 @@ void check_archive_shape(const fs::path& path) {
   }
 }
 
-}  // namespace
 
 void save_model(nn::ExportableModule& model, const fs::path& path, const ModelInfo& info) {
   torch::jit::Module script = to_torchscript(model);
@@ -97,7 +91,7 @@ void save_model(nn::ExportableModule& model, const fs::path& path, const ModelIn
 }
 
 LoadedModel load_model(const fs::path& path, const LoadOptions& options) {
-  check_archive_shape(path);
+  check_archive(path);
   torch::jit::ExtraFilesMap extra{{kManifestName, ""}};
   LoadedModel loaded;
   loaded.path = path;
@@ -126,7 +120,7 @@ LoadedModel load_model(const fs::path& path, const LoadOptions& options) {
 }
 
 Manifest read_manifest(const fs::path& path) {
-  check_archive_shape(path);
+  check_archive(path);
   const std::string record = std::string("extra/") + kManifestName;
   try {
     caffe2::serialize::PyTorchStreamReader reader(path.string());

@@ -44,16 +44,12 @@ OnnxExport export_to_onnx(nn::ExportableModule& model, const fs::path& path, con
   model.build_onnx(graph);
   const std::string bytes = graph.finish(options.opset, {{kManifestName, onnx_manifest(model).to_json().dump()}});
 
-  std::string unavailable;
-  if (options.verify == OnnxVerify::Required) {
-    unavailable = onnxruntime_unavailable_reason();
-    if (!unavailable.empty()) {
-      throw SerializationError(path, "cannot verify the export in ONNX Runtime: " + unavailable +
-                                         " (or export with OnnxVerify::IfAvailable / Off)");
-    }
+  const std::string unavailable = options.verify == OnnxVerify::Off ? "" : onnxruntime_unavailable_reason();
+  if (options.verify == OnnxVerify::Required && !unavailable.empty()) {
+    throw SerializationError(path, "cannot verify the export in ONNX Runtime: " + unavailable +
+                                       " (or export with OnnxVerify::IfAvailable / Off)");
   }
-  const bool verify = options.verify == OnnxVerify::Required ||
-                      (options.verify == OnnxVerify::IfAvailable && onnxruntime_unavailable_reason().empty());
+  const bool verify = options.verify != OnnxVerify::Off && unavailable.empty();
   const std::vector<torch::Tensor> inputs =
       options.verify_inputs.empty() ? model.example_inputs() : options.verify_inputs;
   const auto specs = model.input_specs();

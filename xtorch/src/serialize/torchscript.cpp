@@ -11,6 +11,7 @@
 
 #include "xtorch/error.h"
 #include "xtorch/util/atomic_file.h"
+#include "xtorch/util/format.h"
 #include "xtorch/util/sha256.h"
 
 namespace xt {
@@ -57,8 +58,6 @@ class InferenceScope {
   bool was_training_;
   torch::NoGradGuard no_grad_;
 };
-
-std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
 
 }  // namespace
 

@@ -35,4 +35,6 @@ std::string format_duration(double seconds) {
   return buffer;
 }
 
+std::string first_line(const std::string& text) { return text.substr(0, text.find('\n')); }
+
 }  // namespace xt

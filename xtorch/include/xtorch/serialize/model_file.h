@@ -70,6 +70,13 @@ void save_model(torch::nn::ModuleHolder<Impl>& model, const std::filesystem::pat
 // manifest, or its weights do not match the manifest's checksum.
 LoadedModel load_model(const std::filesystem::path& path, const LoadOptions& options = {});
 
+// Cheap structural checks of a zip model archive (TorchScript .pt, mobile
+// .ptl) before the zip reader, whose own messages ("failed finding central
+// directory") do not say what went wrong: missing, not a regular file, empty,
+// no zip header, truncated, or bytes after the archive. Throws
+// SerializationError naming the file and the problem.
+void check_archive(const std::filesystem::path& path);
+
 // Only the manifest (cheap: the weights are not deserialized).
 Manifest read_manifest(const std::filesystem::path& path);
 

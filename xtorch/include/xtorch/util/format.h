@@ -15,4 +15,8 @@ std::string format_duration(double seconds);
 // Fixed-point with `digits` decimals.
 std::string format_fixed(double value, int digits);
 
+// The text up to its first newline (LibTorch messages continue with context
+// and backtraces that do not belong in a one-line error).
+std::string first_line(const std::string& text);
+
 }  // namespace xt
