@@ -9,6 +9,7 @@ cd "$(dirname "$0")/.."
 APT_PACKAGES=(
   build-essential g++ cmake ninja-build ccache pkg-config git ca-certificates
   libtorch-dev libonnx-dev libopencv-dev
+  libgloo-dev                     # headers c10d's ProcessGroupGloo needs (distributed training)
   libgtest-dev libgmock-dev nlohmann-json3-dev libcli11-dev zlib1g-dev
   libopenblas0-pthread            # fast BLAS for LibTorch (the default reference BLAS is ~5x slower)
   python3 python3-torch python3-onnx python3-numpy

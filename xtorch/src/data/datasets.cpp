@@ -162,4 +162,34 @@ CitationData load_citation_dataset(const fs::path& data_dir, const std::string& 
   return data;
 }
 
+ProteinGraphData load_protein_graph(const fs::path& data_dir, std::uint64_t seed, Fallback fallback) {
+  const auto describe = [](const MultiLabelGraph& g, const std::string& what, const fs::path& where) {
+    return "data: " + what + ", " + std::to_string(g.num_nodes()) + " nodes, " + std::to_string(g.num_edges()) +
+           " edge lines, " + std::to_string(g.num_labels()) + " labels from " + where.string();
+  };
+  ProteinGraphData data;
+  if (const auto graphsage = find_data_file(data_dir, {"ppi/ppi-G.json"})) {
+    data.graph = load_graphsage_graph(graphsage->parent_path(), "ppi");
+    data.source = {false, *graphsage, describe(data.graph, "PPI (GraphSAGE format)", graphsage->parent_path())};
+    return data;
+  }
+  const auto edges = find_data_file(data_dir, {"ppi_node2vec/ppi.edgelist.gz", "ppi_node2vec/ppi.edgelist"});
+  const auto labels = find_data_file(data_dir, {"ppi_node2vec/ppi_labels.txt"});
+  if (edges && labels) {
+    data.graph = load_node2vec_graph(*edges, *labels, "ppi");
+    data.source = {false, *edges, describe(data.graph, "PPI (node2vec, BioGRID + MSigDB)", edges->parent_path())};
+    return data;
+  }
+  if (fallback == Fallback::Fail) {
+    throw DataError(data_dir / "ppi_node2vec/ppi.edgelist.gz", 0,
+                    "PPI not found (run tools/download_data.sh, or pass --data-dir)");
+  }
+  data.graph = make_synthetic_multilabel_graph(1500, 12, 16, seed);
+  data.source = {true, {},
+                 "data: SYNTHETIC multi-label graph (1500 nodes, 12 labels): PPI not found under " +
+                     (data_dir / "ppi_node2vec").string() +
+                     " (run tools/download_data.sh or pass --data-dir for the real data)"};
+  return data;
+}
+
 }  // namespace xt::data

@@ -15,6 +15,7 @@
 
 #include "xtorch/data/csv.h"
 #include "xtorch/data/graph.h"
+#include "xtorch/data/protein_graphs.h"
 
 namespace xt::data {
 
@@ -75,5 +76,20 @@ struct CitationData {
 // Not found: a synthetic citation graph (Fallback::Synthetic) or a DataError.
 CitationData load_citation_dataset(const std::filesystem::path& data_dir, const std::string& name, GraphSplit split,
                                    std::uint64_t seed = 0, Fallback fallback = Fallback::Synthetic);
+
+// ---- Protein-protein interactions (multi-label nodes) ----
+
+struct ProteinGraphData {
+  MultiLabelGraph graph;
+  DataSource source;
+};
+
+// The first found of: the GraphSAGE-format PPI (ppi/ppi-G.json and its
+// siblings, Hamilton et al. 2017), then node2vec's PPI network
+// (ppi_node2vec/ppi.edgelist[.gz] and ppi_labels.txt, Grover & Leskovec
+// 2016). Not found: a synthetic overlapping-community graph
+// (Fallback::Synthetic) or a DataError.
+ProteinGraphData load_protein_graph(const std::filesystem::path& data_dir, std::uint64_t seed = 0,
+                                    Fallback fallback = Fallback::Synthetic);
 
 }  // namespace xt::data

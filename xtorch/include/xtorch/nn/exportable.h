@@ -24,15 +24,22 @@ class OnnxGraphBuilder;
 
 namespace xt::nn {
 
-class ExportableModule : public torch::nn::Module {
+// A module that can say what it is: a type name and a config from which
+// xt::nn::ModelRegistry rebuilds it (checkpoints store both).
+class DescribedModule : public torch::nn::Module {
  public:
   using torch::nn::Module::Module;
 
-  // Registry name, e.g. "LSTMForecaster". Stored in the manifest.
+  // Registry name, e.g. "LSTMForecaster". Stored in manifests and checkpoints.
   virtual std::string model_type() const = 0;
 
   // Everything needed to rebuild the module (sizes, not weights).
   virtual nlohmann::json config() const = 0;
+};
+
+class ExportableModule : public DescribedModule {
+ public:
+  using DescribedModule::DescribedModule;
 
   // TorchScript source of `def forward(self, ...)`. Parameters and buffers are
   // referenced as attributes named by script_name(), e.g. `self.head_weight`
