@@ -10,8 +10,6 @@
 // Everything is measured side by side in one run; numbers depend on the
 // machine, ratios much less so.
 
-#include <fcntl.h>
-#include <unistd.h>
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
@@ -19,30 +17,14 @@
 
 #include <torch/torch.h>
 
+#include "bench_util.h"
 #include "xtorch/xtorch.h"
 
 namespace fs = std::filesystem;
+using xt::bench::copy_with_fsync;
+using xt::bench::median_seconds;
 
 namespace {
-
-template <class Fn>
-double median_seconds(int repeats, Fn&& fn) {
-  std::vector<double> times;
-  for (int i = 0; i < repeats; ++i) {
-    xt::Stopwatch clock;
-    fn();
-    times.push_back(clock.seconds());
-  }
-  std::nth_element(times.begin(), times.begin() + repeats / 2, times.end());
-  return times[static_cast<std::size_t>(repeats / 2)];
-}
-
-void copy_with_fsync(const fs::path& from, const fs::path& to) {
-  fs::copy_file(from, to, fs::copy_options::overwrite_existing);
-  const int fd = ::open(to.c_str(), O_RDONLY);
-  ::fsync(fd);
-  ::close(fd);
-}
 
 // Hidden size giving about `megabytes` of float32 weights with 30 inputs and
 // 2 layers: 4H(30 + H) + 8H^2 (+ small biases) floats.

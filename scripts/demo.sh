@@ -26,6 +26,7 @@ run_example torchscript_gcn
 /usr/bin/python3 examples/time_series_and_graph_deployment_and_production/model_serialization/torchscript_gcn/predict.py \
   "$OUT_DIR/torchscript_gcn/gcn.pt" "$OUT_DIR/torchscript_gcn/inputs.pt"
 run_example onnx_lstm_ecg
+run_example checkpoint_graphsage
 run_example mobile_cnn
 run_example cross_platform_conv_ae
 

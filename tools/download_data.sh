@@ -74,4 +74,23 @@ PY
   rm "$dir/hapt_accel/hapt.zip"
 fi
 
+# node2vec's PPI network (Grover & Leskovec 2016; BioGRID + MSigDB hallmark
+# gene sets), as text files in the node2vec repository network.
+mkdir -p "$dir/ppi_node2vec"
+n2v="https://raw.githubusercontent.com/aditya-grover/node2vec/6636d3a1d9516e29c973a98a365a2fa347fd1af6/data/PPI"
+if [ ! -s "$dir/ppi_node2vec/ppi.edgelist.gz" ]; then
+  fetch "$n2v/ppi.edgelist" "$dir/ppi_node2vec/ppi.edgelist"
+  gzip -n "$dir/ppi_node2vec/ppi.edgelist"
+fi
+fetch "$n2v/ppi_labels.txt" "$dir/ppi_node2vec/ppi_labels.txt"
+echo "expected sha256 of the uncompressed ppi.edgelist: 2075155750d0c979227dfa483b2746ed74ce9a1cade624d1038619d260317b4f"
+gzip -dc "$dir/ppi_node2vec/ppi.edgelist.gz" | sha256sum
+
+# The GraphSAGE PPI dataset (Hamilton et al. 2017; 24 graphs, 50 features,
+# 121 labels), optional: example 4 prefers it when present (ppi/ppi-G.json).
+if [ "${XT_DOWNLOAD_GRAPHSAGE_PPI:-0}" = 1 ] && [ ! -s "$dir/ppi/ppi-G.json" ]; then
+  fetch "http://snap.stanford.edu/graphsage/ppi.zip" "$dir/ppi.zip"
+  /usr/bin/python3 -m zipfile -e "$dir/ppi.zip" "$dir" && rm "$dir/ppi.zip"
+fi
+
 echo "data is in $dir; run the examples with --data-dir $dir or XT_DATA_DIR=$dir"
