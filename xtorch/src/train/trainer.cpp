@@ -174,6 +174,8 @@ void Trainer::save_checkpoint_now(Run& run, std::optional<double> metric) {
   if (is_checkpoint_writer()) {
     last_checkpoint_ = run.checkpoints->save(checkpoint_parts(), training_state(run, metric));
     for (auto& c : callbacks_) c->on_checkpoint(*this, last_checkpoint_);
+  } else {
+    last_checkpoint_ = run.checkpoints->path_for_step(step_);  // rank 0 writes it
   }
   // Nobody runs ahead of a checkpoint that is still being written.
   if (group_) group_->barrier();

@@ -155,7 +155,8 @@ class Trainer {
   torch::optim::Optimizer& optimizer() { return optimizer_; }
   const History& history() const { return history_; }
   std::int64_t step() const { return step_; }
-  // The last checkpoint written or resumed from (empty if none).
+  // The last checkpoint written or resumed from (empty if none); on every
+  // rank of a process group, though rank 0 writes it.
   const std::filesystem::path& last_checkpoint() const { return last_checkpoint_; }
 
  private:
