@@ -117,9 +117,12 @@ int main(int argc, char** argv) {
   std::cout << "\n== checkpoint overhead (" << steps << " steps x 2 rounds, a checkpoint every " << interval
             << " steps, " << xt::format_bytes(static_cast<std::uint64_t>(bytes)) << " each) ==\n";
   xt::TextTable overhead({"measure", "value"});
-  overhead.add_row({"training step (mean over the runs without checkpoints)", format_fixed(1000 * step_seconds, 1) + " ms"})
+  overhead
+      .add_row({"training step (mean over the runs without checkpoints)",
+                format_fixed(1000 * step_seconds, 1) + " ms"})
       .add_row({"one checkpoint save", format_fixed(1000 * save, 1) + " ms"})
-      .add_row({"share measured: (with - without) / without (noisy: machine drift)", format_fixed(100 * measured, 2) + " %"})
+      .add_row({"share measured: (with - without) / without (noisy: machine drift)",
+                format_fixed(100 * measured, 2) + " %"})
       .add_row({"share of training time, save / (interval x step)", format_fixed(100 * modelled, 2) + " %"})
       .print(std::cout);
   const auto rate = [&](double seconds) { return format_fixed(bytes / seconds / 1e6, 0) + " MB/s"; };

@@ -214,7 +214,9 @@ TEST(CheckpointDirectory, KeepsTheLastKAndTheBest) {
   torch::nn::Linear model(2, 1);
   xt::train::CheckpointDirectory directory(dir.path() / "run", 3);
   const std::vector<double> metrics = {5, 1, 4, 3, 6, 7};
-  for (std::size_t i = 0; i < metrics.size(); ++i) save_step(directory, *model, static_cast<std::int64_t>(i + 1), metrics[i]);
+  for (std::size_t i = 0; i < metrics.size(); ++i) {
+    save_step(directory, *model, static_cast<std::int64_t>(i + 1), metrics[i]);
+  }
   EXPECT_EQ(names(directory.list()),
             (std::vector<std::string>{"step-000000002.xtckpt", "step-000000004.xtckpt", "step-000000005.xtckpt",
                                       "step-000000006.xtckpt"}));

@@ -224,7 +224,8 @@ void write_graphsage_fixture(const fs::path& dir) {
              R"({"directed": false, "graph": {"name": "toy"}, "multigraph": false,
                  "nodes": [{"id": 10, "val": false, "test": false}, {"id": 11, "val": true, "test": false},
                            {"id": 12, "val": false, "test": true}, {"id": 13, "val": false, "test": false}],
-                 "links": [{"source": 10, "target": 11}, {"source": 11, "target": 12}, {"source": 13, "target": 10}]})");
+                 "links": [{"source": 10, "target": 11}, {"source": 11, "target": 12},
+                           {"source": 13, "target": 10}]})");
   write_text(dir / "toy-id_map.json", R"({"10": 0, "11": 1, "12": 2, "13": 3})");
   write_text(dir / "toy-class_map.json", R"({"10": [1, 0, 1], "11": [0, 1, 0], "12": [0, 0, 1], "13": [1, 1, 0]})");
   xt::write_npy(dir / "toy-feats.npy", torch::arange(8, torch::kFloat64).view({4, 2}));

@@ -201,7 +201,8 @@ torch::Tensor structural_features(const Adjacency& adjacency, std::int64_t bucke
     }
     f[i][1] = degree > 0 ? static_cast<float>(sum / static_cast<double>(degree)) : 0.0f;
     f[i][2] = static_cast<float>(max);
-    const auto bucket = std::min<std::int64_t>(buckets - 1, degree == 0 ? 0 : 1 + static_cast<std::int64_t>(std::log2(static_cast<double>(degree))));
+    const std::int64_t octave = degree == 0 ? 0 : 1 + static_cast<std::int64_t>(std::log2(static_cast<double>(degree)));
+    const std::int64_t bucket = std::min<std::int64_t>(buckets - 1, octave);
     f[i][3 + bucket] = 1.0f;
   }
   const torch::Tensor mean = features.mean(0, true), std = features.std(0, true, true).clamp_min(1e-6);

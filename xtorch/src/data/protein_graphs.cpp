@@ -155,7 +155,9 @@ MultiLabelGraph load_graphsage_graph(const fs::path& directory, const std::strin
   }
   const auto row_of = [&](const nlohmann::json& id, const fs::path& file) {
     const auto it = row.find(id_text(id));
-    if (it == row.end()) throw DataError(file, 0, "node " + id_text(id) + " is not in " + id_map_file.filename().string());
+    if (it == row.end()) {
+      throw DataError(file, 0, "node " + id_text(id) + " is not in " + id_map_file.filename().string());
+    }
     return it->second;
   };
 
@@ -192,7 +194,9 @@ MultiLabelGraph load_graphsage_graph(const fs::path& directory, const std::strin
   auto l = graph.labels.accessor<float, 2>();
   for (const auto& [id, value] : class_map.items()) {
     const auto it = row.find(id);
-    if (it == row.end()) throw DataError(class_map_file, 0, "node " + id + " is not in " + id_map_file.filename().string());
+    if (it == row.end()) {
+      throw DataError(class_map_file, 0, "node " + id + " is not in " + id_map_file.filename().string());
+    }
     if (value.is_array()) {
       if (static_cast<std::int64_t>(value.size()) != width) {
         throw DataError(class_map_file, 0, "node " + id + " has " + std::to_string(value.size()) + " labels, others " +

@@ -95,7 +95,8 @@ torch::Tensor GraphSAGEImpl::embed_all(const data::Adjacency& adjacency, const t
   std::vector<torch::Tensor> out;
   const data::SampleKey key{seed, ~std::uint64_t{0}};
   for (std::int64_t start = 0; start < adjacency.num_nodes(); start += batch_size) {
-    const torch::Tensor targets = torch::arange(start, std::min(adjacency.num_nodes(), start + batch_size), torch::kInt64);
+    const std::int64_t end = std::min(adjacency.num_nodes(), start + batch_size);
+    const torch::Tensor targets = torch::arange(start, end, torch::kInt64);
     out.push_back(forward(data::sample_neighbors(adjacency, targets, fanouts, key), features));
   }
   train(was_training);

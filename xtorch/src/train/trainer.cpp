@@ -242,7 +242,8 @@ bool Trainer::train_epoch(const TensorData& train, int epoch, Run& run) {
   // One generator per epoch, derived from the seed: the order of epoch k does
   // not depend on how many random numbers anything else drew, and a resumed
   // run rebuilds it without replaying earlier epochs.
-  auto generator = at::make_generator<at::CPUGeneratorImpl>(options_.seed * 1000003ULL + static_cast<std::uint64_t>(epoch));
+  auto generator =
+      at::make_generator<at::CPUGeneratorImpl>(options_.seed * 1000003ULL + static_cast<std::uint64_t>(epoch));
   const torch::Tensor order = options_.shuffle ? torch::randperm(n, generator, torch::kInt64)
                                                : torch::arange(n, torch::kInt64);
   const std::int64_t batches = (n + options_.batch_size - 1) / options_.batch_size;
@@ -277,8 +278,8 @@ History Trainer::fit(const TensorData& train, const std::optional<TensorData>& v
   stop_requested_ = false;
   Run run;
   if (checkpoint_policy_) {
-    run.checkpoints = std::make_unique<CheckpointDirectory>(checkpoint_policy_->directory,
-                                                            checkpoint_policy_->keep_last, checkpoint_policy_->keep_best);
+    run.checkpoints = std::make_unique<CheckpointDirectory>(
+        checkpoint_policy_->directory, checkpoint_policy_->keep_last, checkpoint_policy_->keep_best);
     if (checkpoint_policy_->handle_signals) run.stop_signal = std::make_unique<StopSignal>();
   }
   // Same starting weights on every rank (a resume overwrites them anyway).
@@ -340,7 +341,8 @@ double Trainer::evaluate(const TensorData& data) {
   double sum = 0.0;
   for (std::int64_t start = 0; start < data.size(); start += options_.eval_batch_size) {
     const std::int64_t end = std::min(data.size(), start + options_.eval_batch_size);
-    const torch::Tensor loss = loss_(forward_(data.inputs.slice(0, start, end), BatchInfo{}), data.targets.slice(0, start, end));
+    const torch::Tensor loss =
+        loss_(forward_(data.inputs.slice(0, start, end), BatchInfo{}), data.targets.slice(0, start, end));
     sum += loss.item<double>() * static_cast<double>(end - start);
   }
   model_.train(was_training);

@@ -4,7 +4,7 @@
 // interaction network (node2vec's PPI: 3,890 proteins, 50 biological-state
 // labels, no node features) with GraphSAGE (Hamilton et al. 2017): a node
 // should look like the nodes it meets on short random walks and unlike
-// random ones. Training checkpoints itself; the run interrupts itself half
+// random ones. Training checkpoints itself; the run interrupts itself part
 // way (as a preemption would), a fresh start resumes from the newest valid
 // checkpoint, and the result is compared with an uninterrupted run: the
 // weights must be identical. Finally a linear probe scores the embeddings.
@@ -16,6 +16,7 @@
 #include <CLI/CLI.hpp>
 #include <torch/torch.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 
@@ -44,9 +45,9 @@ int main(int argc, char** argv) {
   bool raw_output = false;
   app.add_option("--data-dir", data_dir, "Dataset root (default: $XT_DATA_DIR, else ./data)");
   app.add_option("--out-dir", out_dir, "Checkpoints, plot and results.json go here");
-  app.add_option("--epochs", epochs, "Passes over the random-walk pairs");
+  app.add_option("--epochs", epochs, "Passes over the random-walk pairs")->check(CLI::PositiveNumber);
   app.add_option("--batch-size", batch_size, "Positive pairs per step");
-  app.add_option("--fanouts", fanouts, "Neighbours sampled per layer")->delimiter(',');
+  app.add_option("--fanouts", fanouts, "Neighbours sampled per layer (one layer per fan-out)")->delimiter(',');
   app.add_option("--features", feature_kinds,
                  "Input features, any of: spectral (eigenvectors of the normalized adjacency), degree (degree "
                  "statistics), embedding (a learnable row per node)")
@@ -61,7 +62,8 @@ int main(int argc, char** argv) {
   app.add_option("--negatives", negatives, "Negative samples per step, shared by the batch");
   app.add_option("--lr", learning_rate, "Adam learning rate");
   app.add_option("--checkpoint-every", checkpoint_every, "Steps between checkpoints");
-  app.add_option("--stop-after-steps", stop_after_steps, "Interrupt the first run here (-1: at 40% of the steps, mid-epoch; 0: never)");
+  app.add_option("--stop-after-steps", stop_after_steps,
+                 "Interrupt the first run here (-1: at 40% of the steps, mid-epoch; 0: never)");
   bool resume = false;
   app.add_flag("--resume", resume,
                "Continue from the newest valid checkpoint in <out-dir>/checkpoints (after Ctrl-C, SIGTERM or a "
@@ -99,7 +101,8 @@ int main(int argc, char** argv) {
     if (wants("degree")) fixed_features.push_back(xt::data::structural_features(adjacency));
     const torch::Tensor features = fixed_features.empty() ? torch::Tensor() : torch::cat(fixed_features, 1);
 
-    // Positives: node pairs that co-occur within 5 steps on random walks.
+    // Positives: node pairs that co-occur within --window steps on short
+    // random walks.
     // Negatives: drawn by degree^0.75. Both are keyed by (seed, step), so
     // sampling needs no state in the checkpoint and does not change when the
     // batch is split across processes.
@@ -117,7 +120,7 @@ int main(int argc, char** argv) {
     config.feature_dim = features.defined() ? features.size(1) : 0;
     config.num_nodes = graph.num_nodes();
     config.embedding_dim = wants("embedding") ? embedding_dim : 0;
-    config.layer_sizes = {hidden, hidden};
+    config.layer_sizes.assign(fanouts.size(), hidden);
     config.normalize = !raw_output;
     struct RunResult {
       xt::nn::GraphSAGE model{nullptr};
@@ -247,7 +250,8 @@ int main(int argc, char** argv) {
                                    {"final_loss", resumed.history.epochs.back().train_loss},
                                    {"resume_max_abs_weight_diff", max_abs_diff},
                                    {"rebuilt_embedding_max_abs_diff", rebuilt_diff}}},
-                      {"files", {{"checkpoints", checkpoint_dir.string()}, {"plot", (out_dir / "loss_curve.png").string()}}},
+                      {"files",
+                       {{"checkpoints", checkpoint_dir.string()}, {"plot", (out_dir / "loss_curve.png").string()}}},
                       {"seconds", total_time.seconds()}});
       std::cout << "\n== checkpoint_graphsage results (" << (data.source.synthetic ? "SYNTHETIC data" : "PPI")
                 << ", seed " << seed << ") ==\n"
