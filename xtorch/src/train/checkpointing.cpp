@@ -35,7 +35,8 @@ bool is_stale_temporary(const fs::path& file) {
   return name.size() > 1 && name[0] == '.' && name.find(std::string(kExtension) + ".tmp-") != std::string::npos;
 }
 
-// Only ever written from the signal handler and read by StopSignal.
+// The flag the handler sets, and whether a StopSignal is alive: process-wide
+// because a signal handler can reach nothing else.
 volatile std::sig_atomic_t g_stop_signal = 0;
 std::atomic<bool> g_stop_signal_installed{false};
 
@@ -139,6 +140,7 @@ StopSignal::StopSignal() {
   g_stop_signal = 0;
   struct sigaction action {};
   action.sa_handler = on_stop_signal;
+  action.sa_flags = SA_RESTART;  // blocking calls (file I/O, Gloo's sockets) resume instead of failing with EINTR
   sigemptyset(&action.sa_mask);
   sigaction(SIGINT, &action, &previous_int_);
   sigaction(SIGTERM, &action, &previous_term_);

@@ -61,8 +61,9 @@ class CheckpointDirectory {
 // while the flag is set kills the process the usual way (an impatient Ctrl-C
 // still works). The previous handlers come back on destruction.
 //
-// A signal handler can only reach process-wide state, so the flag is the one
-// static variable of the library; only one StopSignal may be alive at a time.
+// A signal handler can only reach process-wide state, so the flag (and a
+// guard that only one StopSignal is alive at a time) are the library's only
+// static variables.
 class StopSignal {
  public:
   StopSignal();
