@@ -147,12 +147,7 @@ Graph load_linqs(const fs::path& content_file, const fs::path& cites_file, const
 }
 
 void apply_split_file(Graph& graph, const fs::path& split_file) {
-  nlohmann::json split;
-  try {
-    split = nlohmann::json::parse(read_maybe_gzipped(split_file));
-  } catch (const nlohmann::json::exception& e) {
-    throw DataError(split_file, 0, std::string("not valid JSON: ") + e.what());
-  }
+  const nlohmann::json split = read_json_data(split_file);
   std::unordered_map<std::string, std::int64_t> index_of;
   for (std::size_t i = 0; i < graph.node_ids.size(); ++i) index_of.emplace(graph.node_ids[i], i);
 

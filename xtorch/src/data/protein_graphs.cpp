@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <fstream>
 #include <map>
 #include <random>
 #include <set>
@@ -56,16 +55,6 @@ void for_each_line(const fs::path& file, F&& f) {
     const auto fields = fields_of(line);
     if (fields.empty() || fields[0][0] == '#') continue;
     f(number, fields);
-  }
-}
-
-nlohmann::json read_json(const fs::path& file) {
-  std::ifstream in(file);
-  if (!in) throw DataError(file, 0, "file does not exist or cannot be read");
-  try {
-    return nlohmann::json::parse(in);
-  } catch (const nlohmann::json::exception& e) {
-    throw DataError(file, 0, std::string("not valid JSON: ") + e.what());
   }
 }
 
@@ -128,9 +117,9 @@ MultiLabelGraph load_graphsage_graph(const fs::path& directory, const std::strin
   const fs::path id_map_file = directory / (prefix + "-id_map.json");
   const fs::path class_map_file = directory / (prefix + "-class_map.json");
   const fs::path features_file = directory / (prefix + "-feats.npy");
-  const nlohmann::json g = read_json(graph_file);
-  const nlohmann::json id_map = read_json(id_map_file);
-  const nlohmann::json class_map = read_json(class_map_file);
+  const nlohmann::json g = read_json_data(graph_file);
+  const nlohmann::json id_map = read_json_data(id_map_file);
+  const nlohmann::json class_map = read_json_data(class_map_file);
   if (!g.contains("nodes") || !g["nodes"].is_array() || !g.contains("links") || !g["links"].is_array()) {
     throw DataError(graph_file, 0, "expected networkx node-link data with \"nodes\" and \"links\" arrays");
   }

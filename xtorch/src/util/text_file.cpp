@@ -40,4 +40,12 @@ std::string read_maybe_gzipped(const fs::path& path) {
   return content;
 }
 
+nlohmann::json read_json_data(const fs::path& path) {
+  try {
+    return nlohmann::json::parse(read_maybe_gzipped(path));
+  } catch (const nlohmann::json::exception& e) {
+    throw DataError(path, 0, std::string("not valid JSON: ") + e.what());
+  }
+}
+
 }  // namespace xt
