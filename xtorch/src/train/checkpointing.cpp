@@ -127,10 +127,10 @@ std::optional<CheckpointInfo> CheckpointDirectory::latest_valid(std::ostream& wa
   return std::nullopt;
 }
 
-std::optional<TrainingState> CheckpointDirectory::resume(const CheckpointParts& parts, std::ostream& warnings) const {
-  const auto info = latest_valid(warnings);
-  if (!info) return std::nullopt;
-  return load_checkpoint(info->path, parts);
+std::optional<CheckpointInfo> CheckpointDirectory::resume(const CheckpointParts& parts, std::ostream& warnings) const {
+  auto info = latest_valid(warnings);
+  if (info) info->state = load_checkpoint(info->path, parts);
+  return info;
 }
 
 StopSignal::StopSignal() {

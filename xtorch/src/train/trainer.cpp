@@ -184,10 +184,10 @@ void Trainer::save_checkpoint_now(Run& run, std::optional<double> metric) {
 void Trainer::try_resume(Run& run) {
   if (!run.checkpoints || !checkpoint_policy_->resume) return;
   std::ostringstream warnings;
-  const auto info = run.checkpoints->latest_valid(warnings);
+  const auto info = run.checkpoints->resume(checkpoint_parts(), warnings);
   if (is_checkpoint_writer() && !warnings.str().empty()) std::cerr << warnings.str() << std::flush;
   if (!info) return;
-  const TrainingState state = load_checkpoint(info->path, checkpoint_parts());
+  const TrainingState& state = info->state;
   history_ = History::from_json(state.history);
   history_.interrupted = false;
   history_.resumed_at_steps.push_back(state.step);

@@ -3,7 +3,7 @@
 // that turns SIGINT/SIGTERM into "finish the step, save, stop".
 //
 //   xt::train::CheckpointDirectory checkpoints("runs/sage", /*keep_last=*/3);
-//   if (auto state = checkpoints.resume(parts, std::cerr)) start_from(*state);
+//   if (auto resumed = checkpoints.resume(parts, std::cerr)) start_from(resumed->state);
 //   ...
 //   checkpoints.save(parts, state);   // step-000000120.xtckpt; old ones pruned
 //
@@ -42,8 +42,9 @@ class CheckpointDirectory {
   // on the way gets a warning line naming it and the problem.
   std::optional<CheckpointInfo> latest_valid(std::ostream& warnings) const;
 
-  // Loads latest_valid() into `parts`; nullopt when there is none.
-  std::optional<TrainingState> resume(const CheckpointParts& parts, std::ostream& warnings) const;
+  // Loads latest_valid() into `parts` and returns its header (path, state);
+  // nullopt when there is none.
+  std::optional<CheckpointInfo> resume(const CheckpointParts& parts, std::ostream& warnings) const;
 
   // The kept checkpoint with the lowest metric, if any has one.
   std::optional<std::filesystem::path> best() const;
